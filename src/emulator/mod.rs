@@ -1,0 +1,1 @@
+//! Emulator of the Google services chatkey calls (being written).

@@ -1,0 +1,103 @@
+//! Directories only the current user may enter: the runtime dir holding the socket and lock,
+//! and the state dir holding logs.
+//!
+//! A socket's own mode is not enough on every platform, so the directory around it is the
+//! real fence: 0700, owned by us, and not a symlink someone planted.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrivateDirError {
+    #[error("failed to create directory {path}: {source}")]
+    Create { path: PathBuf, source: io::Error },
+    #[error(
+        "{path} belongs to another user (uid {owner}); remove it or point CHATKEY_RUNTIME_DIR elsewhere"
+    )]
+    ForeignOwner { path: PathBuf, owner: u32 },
+    #[error("{path} is a symbolic link; remove it so chatkey can create a private directory")]
+    Symlink { path: PathBuf },
+    #[error("failed to make {path} private (mode 0700): {source}")]
+    Chmod { path: PathBuf, source: io::Error },
+}
+
+/// Creates `path` (and parents) if needed and makes sure only the current user can use it.
+pub fn ensure_private_dir(path: &Path) -> Result<(), PrivateDirError> {
+    create(path).map_err(|source| PrivateDirError::Create {
+        path: path.to_owned(),
+        source,
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let meta = std::fs::symlink_metadata(path).map_err(|source| PrivateDirError::Create {
+            path: path.to_owned(),
+            source,
+        })?;
+        if meta.file_type().is_symlink() {
+            return Err(PrivateDirError::Symlink {
+                path: path.to_owned(),
+            });
+        }
+        let me = rustix::process::getuid().as_raw();
+        if meta.uid() != me {
+            return Err(PrivateDirError::ForeignOwner {
+                path: path.to_owned(),
+                owner: meta.uid(),
+            });
+        }
+        if meta.mode() & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(
+                |source| PrivateDirError::Chmod {
+                    path: path.to_owned(),
+                    source,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn create(path: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn creates_0700_and_tightens_loose_modes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a/b");
+        ensure_private_dir(&dir).unwrap();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_private_dir(&dir).unwrap();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn refuses_a_symlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("real");
+        std::fs::create_dir(&target).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(matches!(
+            ensure_private_dir(&link),
+            Err(PrivateDirError::Symlink { .. })
+        ));
+    }
+}
