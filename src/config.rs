@@ -186,15 +186,15 @@ pub fn save_google_client(
     };
     // Refuse to rewrite a file we could not read correctly: the edit would drop its errors.
     Config::parse(path, &text)?;
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        ConfigError::Invalid {
-            path: path.to_owned(),
-            line: 1,
-            column: 1,
-            key: String::new(),
-            message: e.to_string(),
-        }
-    })?;
+    let mut doc: toml_edit::DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| ConfigError::Invalid {
+                path: path.to_owned(),
+                line: 1,
+                column: 1,
+                key: String::new(),
+                message: e.to_string(),
+            })?;
     let providers = doc
         .entry("providers")
         .or_insert_with(|| {

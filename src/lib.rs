@@ -7,8 +7,26 @@
 //! `daemon` and `shim` connect assistants to the daemon, and `emulator` stands in for Google
 //! in tests and `chatkey demo`.
 
+pub mod accounts;
+pub mod app;
 pub mod atomic_write;
+pub mod cli;
 pub mod config;
+pub mod core_tools;
+pub mod daemon;
+pub mod daemon_main;
+pub mod demo;
 pub mod emulator;
+pub mod exit_code;
+pub mod http;
+pub mod ipc;
+pub mod logging;
+pub mod mcp;
+pub mod oauth;
 pub mod paths;
+pub mod protocol;
 pub mod providers;
+pub mod shim;
+pub mod signin;
+pub mod tokens;
+pub mod tools;

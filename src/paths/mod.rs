@@ -194,7 +194,11 @@ mod tests {
 
     #[test]
     fn profile_namespaces_runtime_dir_and_keyring() {
-        let p = paths(&[("CHATKEY_PROFILE", "work"), ("XDG_RUNTIME_DIR", "/run/user/7")]).unwrap();
+        let p = paths(&[
+            ("CHATKEY_PROFILE", "work"),
+            ("XDG_RUNTIME_DIR", "/run/user/7"),
+        ])
+        .unwrap();
         assert_eq!(p.runtime_dir(), Path::new("/run/user/7/chatkey-work"));
         assert_eq!(p.keyring_service(), "chatkey-work");
     }

@@ -5,7 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A provider's stable name, as used on the command line, in config keys and keyring entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ProviderId {
     #[serde(rename = "google-chat")]
     GoogleChat,
@@ -65,5 +67,21 @@ impl FromStr for ProviderId {
             .into_iter()
             .find(|p| p.name() == s)
             .ok_or_else(|| UnknownProvider(s.to_owned()))
+    }
+}
+
+pub mod google_chat;
+
+/// The OAuth client for `provider` from the configuration.
+pub fn oauth_config(
+    provider: ProviderId,
+    config: &crate::config::Config,
+) -> anyhow::Result<crate::oauth::OAuthClientConfig> {
+    match provider {
+        ProviderId::GoogleChat => Ok(google_chat::oauth_config(config.google_chat()?)),
+        other => anyhow::bail!(
+            "{} is not supported by this version of chatkey yet",
+            other.display_name()
+        ),
     }
 }

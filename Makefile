@@ -1,0 +1,178 @@
+# chatkey — build, test and demo. `make help` lists the targets.
+#
+# Every target installs what it needs and skips what is done already: Debian packages
+# (scripts/ensure-apt.sh), the Python venv for the end-to-end tests (.venv,
+# scripts/ensure-venv.sh), Google's discovery documents (target/specs). Nothing is cached
+# outside the clone except what cargo and apt keep in their usual places.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# Steps share apt, cargo's lock and one request log: never run them side by side.
+.NOTPARALLEL:
+.DELETE_ON_ERROR:
+
+CARGO ?= cargo
+PYTHON ?= python3
+VENV ?= .venv
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+SPECS_DIR := $(CURDIR)/target/specs
+REQUEST_LOG := $(CURDIR)/target/emulator-requests.jsonl
+SESSION := scripts/with-session.sh
+
+# --- Debian packages -------------------------------------------------------------------
+APT_BUILD := pkg-config libdbus-1-dev
+APT_GTK := libgtk-3-dev libayatana-appindicator3-dev
+APT_TEST := dbus dbus-x11 gnome-keyring keyutils xvfb xauth dunst libsecret-tools
+APT_GUI_TEST := xdotool x11-utils imagemagick trayer
+# GTK=1 adds the tray's build deps; GTK=auto (default) adds them as soon as Cargo.toml
+# depends on tao, tray-icon or gtk. GUI_TESTS=1 adds the tray screenshot tools.
+GTK ?= auto
+GUI_TESTS ?= 0
+ifeq ($(GTK),auto)
+override GTK := $(shell grep -Eq '^[[:space:]]*(tao|tray-icon|gtk)[[:space:]]*=' Cargo.toml && echo 1 || echo 0)
+endif
+ifeq ($(GTK),1)
+APT_BUILD += $(APT_GTK)
+endif
+ifeq ($(GUI_TESTS),1)
+APT_TEST += $(APT_GUI_TEST)
+endif
+
+# In CI (CI=true) every test step has a time limit, so a hang shows up in minutes with its
+# log instead of eating the job's 90. Locally there is none (Ctrl-C must reach the tests).
+RUST_TEST_TIMEOUT ?= 15m
+E2E_TIMEOUT ?= 10m
+bounded = $(if $(filter true 1 yes,$(CI)),timeout --kill-after=30s $(1))
+
+# A readable CI log: one header per step.
+section = @printf '\n==== [%s] %s ====\n' "$$(date +%T)" "$(1)"
+
+# What the tests get (tests/e2e/README.md; the Rust tests read the first two).
+TEST_TARGETS := test test-rust test-e2e discovery-check
+$(TEST_TARGETS): export CHATKEY_SPECS_DIR := $(SPECS_DIR)
+$(TEST_TARGETS): export CHATKEY_EMULATOR_REQUEST_LOG := $(REQUEST_LOG)
+$(TEST_TARGETS): export CHATKEY_BIN_DIR ?= $(TARGET_DIR)/debug
+$(TEST_TARGETS): export RUST_BACKTRACE := 1
+# No __pycache__ in tests/e2e (pytest honours this for its rewritten test modules too).
+$(TEST_TARGETS): export PYTHONDONTWRITEBYTECODE := 1
+
+# cargo-nextest when installed, else cargo test (expanded only by test-rust).
+HAVE_NEXTEST = $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
+
+.PHONY: help deps deps-build venv specs build fmt fmt-check clippy check-headless \
+	test test-rust test-e2e discovery-check bench demo clean
+
+help: ## list the targets
+	@echo "chatkey make targets:"
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/\1|\2/' | \
+	  awk -F'|' '{ printf "  %-16s %s\n", $$1, $$2 }'
+	@echo
+	@echo "Variables: GTK=auto|0|1 (tray build deps, now $(GTK)), GUI_TESTS=0|1, CI=true (time limits)"
+
+# --- set-up ----------------------------------------------------------------------------
+
+deps-build: ## install the Debian build dependencies (when missing)
+	$(call section,build dependencies (apt))
+	scripts/ensure-apt.sh $(APT_BUILD)
+
+deps: deps-build ## install build and test dependencies (when missing)
+	$(call section,test dependencies (apt))
+	scripts/ensure-apt.sh $(APT_TEST)
+
+venv: ## create .venv with the e2e test requirements (when missing or changed)
+	$(call section,python venv)
+	PYTHON="$(PYTHON)" scripts/ensure-venv.sh "$(VENV)" tests/e2e/requirements.txt
+
+SPEC_FILES := chat.v1.json people.v1.json oauth2.v2.json
+specs: venv ## fetch Google's discovery documents into target/specs (when missing)
+	$(call section,Google discovery documents)
+	@missing=0; for f in $(SPEC_FILES); do test -s "$(SPECS_DIR)/$$f" || missing=1; done; \
+	if [ "$$missing" = 0 ]; then \
+	  echo "specs: present in $(SPECS_DIR)"; \
+	else \
+	  test -x scripts/fetch-specs.sh || { echo "error: scripts/fetch-specs.sh is missing or not executable" >&2; exit 1; }; \
+	  echo "+ scripts/fetch-specs.sh $(SPECS_DIR)"; \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/fetch-specs.sh "$(SPECS_DIR)"; \
+	  for f in $(SPEC_FILES); do \
+	    test -s "$(SPECS_DIR)/$$f" || { echo "error: fetch-specs.sh did not produce $(SPECS_DIR)/$$f" >&2; exit 1; }; \
+	  done; \
+	fi
+
+# --- build and lint ----------------------------------------------------------------------
+
+build: deps-build ## build both binaries (debug)
+	$(call section,cargo build --bins)
+	$(CARGO) build --bins
+
+fmt: ## format the code
+	$(CARGO) fmt --all
+
+fmt-check: ## check formatting (as CI does)
+	$(call section,cargo fmt --check)
+	$(CARGO) fmt --all -- --check
+
+clippy: deps-build ## clippy on every target, warnings are errors
+	$(call section,cargo clippy)
+	$(CARGO) clippy --all-targets -- -D warnings
+
+check-headless: deps-build ## the headless build (--no-default-features) compiles
+	$(call section,headless build (--no-default-features) compiles)
+	$(CARGO) check --no-default-features --bins
+
+# --- tests -------------------------------------------------------------------------------
+
+test: deps venv specs fmt-check clippy check-headless build test-rust test-e2e discovery-check ## everything CI runs, set-up included
+	@printf '\n==== [%s] make test: all steps passed ====\n' "$$(date +%T)"
+
+# The Rust tests, inside a private desktop session (Secret Service, Xvfb, notifications).
+# discovery_request_log runs last, on its own, once every client request is in the log.
+test-rust: deps specs ## the Rust tests, in a private session
+	$(call section,Rust tests (inside scripts/with-session.sh))
+	@echo "env: CHATKEY_SPECS_DIR=$$CHATKEY_SPECS_DIR CHATKEY_EMULATOR_REQUEST_LOG=$$CHATKEY_EMULATOR_REQUEST_LOG"
+	@mkdir -p "$(dir $(REQUEST_LOG))" && : > "$(REQUEST_LOG)"
+ifeq ($(HAVE_NEXTEST),yes)
+	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) nextest run --no-fail-fast -E 'not test(discovery_request_log)'
+	$(CARGO) test --doc
+else
+	@echo "(cargo-nextest is not installed: using cargo test)"
+	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) test --no-fail-fast -- --skip discovery_request_log
+endif
+
+# The official MCP Python SDK against the real chatkey-mcp (tests/e2e).
+test-e2e: deps venv build ## the Python MCP SDK end-to-end tests, in a private session
+	$(call section,end-to-end tests: Python MCP SDK (inside scripts/with-session.sh))
+	@echo "env: CHATKEY_BIN_DIR=$$CHATKEY_BIN_DIR"
+	rc=0; $(call bounded,$(E2E_TIMEOUT)) $(SESSION) "$(VENV)/bin/python" -m pytest tests/e2e -ra || rc=$$?; \
+	if [ "$$rc" -eq 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; fi; \
+	exit "$$rc"
+
+# Every request the client sent during the tests, checked against the discovery documents.
+discovery-check: specs ## check the logged requests against the discovery documents
+	$(call section,discovery check of the request log)
+	@test -s "$(REQUEST_LOG)" || { echo "error: $(REQUEST_LOG) is empty: the emulator logged no requests" >&2; exit 1; }
+	@echo "$$(wc -l < "$(REQUEST_LOG)") requests logged"
+	$(CARGO) test --test integration discovery_request_log 2>&1 | tee "$(CURDIR)/target/discovery-check.log"
+	@grep -Eq '^test result: ok\. [1-9]' "$(CURDIR)/target/discovery-check.log" || \
+	  { echo "error: no test named discovery_request_log ran" >&2; exit 1; }
+
+# --- bench and demo ----------------------------------------------------------------------
+
+bench: deps ## run the overhead benchmark (prints its own table)
+	$(call section,cargo bench --bench overhead (inside scripts/with-session.sh))
+	$(SESSION) $(CARGO) bench --bench overhead
+
+demo: deps-build ## build and run `chatkey demo` (private session when no Secret Service here)
+	$(call section,demo)
+	scripts/ensure-apt.sh dbus gnome-keyring
+	$(CARGO) build --bins
+	if $(SESSION) --check; then \
+	  "$(TARGET_DIR)/debug/chatkey" demo; \
+	else \
+	  scripts/ensure-apt.sh $(APT_TEST); \
+	  $(SESSION) "$(TARGET_DIR)/debug/chatkey" demo; \
+	fi
+
+clean: ## remove build output and the venv
+	$(CARGO) clean
+	rm -rf "$(VENV)"

@@ -1,0 +1,114 @@
+//! The command line's shape (clap). DESIGN.md's contract fixes the command names.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::providers::ProviderId;
+
+#[derive(Parser)]
+#[command(
+    name = "chatkey",
+    version,
+    about = "Safe access to your team chat for every AI assistant on this computer",
+    long_about = "chatkey signs you in to Google Chat once, keeps the token in the system keyring, \
+                  refreshes it in the background and serves one MCP server that every assistant \
+                  reaches through `chatkey-mcp`.\n\nRun without a command to start the daemon \
+                  (tray when built with it and a display is available).",
+    after_help = "Getting started:\n  chatkey setup google-chat --client-secret client_secret.json\n  chatkey login google-chat\n  chatkey status\n\nTry it with no Google account: chatkey demo"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the daemon in the foreground
+    Daemon {
+        /// No tray icon (servers, CI, no display)
+        #[arg(long)]
+        headless: bool,
+    },
+    /// Store an OAuth client (Google's downloaded "Desktop app" JSON) in the config
+    Setup(SetupArgs),
+    /// Sign in through the browser and keep the token in the keyring
+    Login(LoginArgs),
+    /// Revoke the sign-in at the provider and delete it from the keyring
+    Logout(AccountArgs),
+    /// Show accounts, who is signed in, token expiry and health
+    Status {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a token.json in the old Python server's format (plaintext: handle with care)
+    Export(ExportArgs),
+    /// Move a Python-server token.json into the keyring and config
+    Import(ImportArgs),
+    /// The whole loop against the built-in emulator, with no Google account needed
+    Demo,
+    /// Run the built-in Google emulator alone (for tests and experiments)
+    Emulator {
+        /// Port on 127.0.0.1 (0 = any free port)
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Grant consent at once instead of showing the consent page
+        #[arg(long)]
+        auto_consent: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct SetupArgs {
+    /// Provider: google-chat
+    pub provider: ProviderId,
+    /// The client JSON downloaded from Google Cloud Console (Credentials → OAuth client → Desktop app)
+    #[arg(long, value_name = "FILE")]
+    pub client_secret: PathBuf,
+}
+
+#[derive(Args)]
+pub struct LoginArgs {
+    /// Provider: google-chat
+    pub provider: ProviderId,
+    /// Do not open a browser; only print the sign-in URL
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Suggest this account on the consent page
+    #[arg(long, value_name = "EMAIL")]
+    pub account: Option<String>,
+}
+
+#[derive(Args)]
+pub struct AccountArgs {
+    /// Provider: google-chat
+    pub provider: ProviderId,
+    /// Which account, when several are signed in
+    #[arg(long, value_name = "EMAIL")]
+    pub account: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Provider: google-chat
+    pub provider: ProviderId,
+    /// Where to write token.json (created with mode 0600)
+    #[arg(long, value_name = "PATH")]
+    pub token_json: PathBuf,
+    /// Which account, when several are signed in
+    #[arg(long, value_name = "EMAIL")]
+    pub account: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Provider: google-chat
+    pub provider: ProviderId,
+    /// The Python server's token.json
+    #[arg(long, value_name = "PATH")]
+    pub token_json: PathBuf,
+    /// Keep the plaintext file instead of deleting it after the import
+    #[arg(long)]
+    pub keep: bool,
+}

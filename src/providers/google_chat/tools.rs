@@ -1,0 +1,606 @@
+//! The Google Chat tools: what an assistant can ask for, described for an LLM, and the
+//! views of spaces and messages they return.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::client::{ChatClient, ReplyOption};
+use super::models::{Message, NewMessage, Space, Thread};
+use super::names;
+use super::people::Sender;
+use crate::app::App;
+use crate::providers::ProviderId;
+use crate::tools::{Hints, ToolDef, ToolError};
+
+const P: Option<ProviderId> = Some(ProviderId::GoogleChat);
+/// Google's limit for a message's text.
+const MAX_TEXT_BYTES: usize = 32_000;
+
+pub fn all() -> Vec<ToolDef> {
+    vec![
+        ToolDef::new(
+            "google_chat_list_spaces",
+            "List Google Chat spaces",
+            "List every Google Chat space, group chat and direct message the signed-in person is a member of (all pages). \
+             Use it first to find a space's `name` (`spaces/…`) for the other google_chat tools. \
+             Optional `type` narrows to `space`, `group_chat` or `direct_message`.",
+            P,
+            Hints::READ,
+            list_spaces,
+        ),
+        ToolDef::new(
+            "google_chat_list_messages",
+            "Read recent messages in a space",
+            "Read messages of one Google Chat space in a time window, with each sender's display name. \
+             By default the window is the last `days_window` days (default 3) ending `offset` days ago (default 0): \
+             to walk back without overlap use offset 0, then offset=days_window, then 2×days_window. \
+             Or give `since`/`until` (RFC 3339 or YYYY-MM-DD). Newest messages come first unless `order` is `oldest_first`. \
+             At most `limit` messages are returned (default 50, max 1000); pass the returned `next_page_token` as `page_token` \
+             (with the same other arguments) to continue.",
+            P,
+            Hints::READ,
+            list_messages,
+        ),
+        ToolDef::new(
+            "google_chat_get_message",
+            "Get one message",
+            "Fetch one Google Chat message by its full name (`spaces/…/messages/…`), with the sender's display name, thread and attachments.",
+            P,
+            Hints::READ,
+            get_message,
+        ),
+        ToolDef::new(
+            "google_chat_send_message",
+            "Send a message",
+            "Post a message to a Google Chat space as the signed-in person. Give `thread` (a thread name from a listed message) \
+             to reply in that thread; the call fails rather than start a new thread if the thread does not exist. \
+             Text supports Google Chat formatting (*bold*, _italic_, `code`, ```blocks```). Each call posts exactly once, even if retried.",
+            P,
+            Hints::WRITE,
+            send_message,
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------
+// Views: what the tools return. Names are snake_case and flat, for LLMs.
+
+#[derive(Debug, Serialize)]
+pub struct SpaceView {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threaded: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_active_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl From<Space> for SpaceView {
+    fn from(s: Space) -> Self {
+        Self {
+            kind: s
+                .space_type
+                .clone()
+                .unwrap_or_else(|| "SPACE".into())
+                .to_lowercase(),
+            threaded: s
+                .space_threading_state
+                .as_deref()
+                .map(|t| t == "THREADED_MESSAGES"),
+            member_count: s
+                .membership_count
+                .as_ref()
+                .and_then(|m| m.joined_direct_human_user_count),
+            description: s
+                .space_details
+                .and_then(|d| d.description)
+                .filter(|d| !d.is_empty()),
+            name: s.name,
+            display_name: s.display_name.filter(|n| !n.is_empty()),
+            last_active_time: s.last_active_time,
+            url: s.space_uri,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    pub name: String,
+    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<String>,
+    pub sender: Sender,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+    pub thread_reply: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<Sender>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttachmentView {
+    pub name: Option<String>,
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+}
+
+/// Message views with sender and mention names filled in from one batched lookup.
+pub async fn message_views(
+    app: &App,
+    client: &ChatClient,
+    messages: Vec<Message>,
+) -> Vec<MessageView> {
+    let users: Vec<String> = messages
+        .iter()
+        .flat_map(|m| {
+            let sender = m.sender.iter().map(|s| s.name.clone());
+            let mentioned = m.annotations.iter().filter_map(|a| {
+                a.user_mention
+                    .as_ref()?
+                    .user
+                    .as_ref()
+                    .map(|u| u.name.clone())
+            });
+            sender.chain(mentioned).collect::<Vec<_>>()
+        })
+        .filter(|u| u.starts_with("users/"))
+        .collect();
+    let names = app
+        .google_names
+        .resolve(client, users.iter().map(String::as_str))
+        .await;
+    messages
+        .into_iter()
+        .map(|m| message_view(m, &names))
+        .collect()
+}
+
+fn sender_of(user: &super::models::User, names: &HashMap<String, Sender>) -> Sender {
+    names.get(&user.name).cloned().unwrap_or_else(|| Sender {
+        user: user.name.clone(),
+        display_name: user.display_name.clone(),
+        email: None,
+    })
+}
+
+fn message_view(m: Message, names: &HashMap<String, Sender>) -> MessageView {
+    let mut mentions: Vec<Sender> = m
+        .annotations
+        .iter()
+        .filter(|a| a.kind.as_deref() == Some("USER_MENTION"))
+        .filter_map(|a| a.user_mention.as_ref()?.user.as_ref())
+        .map(|u| sender_of(u, names))
+        .collect();
+    mentions.dedup();
+    MessageView {
+        sender: m
+            .sender
+            .as_ref()
+            .map(|u| sender_of(u, names))
+            .unwrap_or_default(),
+        create_time: m.create_time,
+        last_update_time: m.last_update_time.filter(|t| !t.is_empty()),
+        text: m.text.unwrap_or_default(),
+        thread: m.thread.and_then(|t| t.name),
+        thread_reply: m.thread_reply.unwrap_or(false),
+        mentions,
+        attachments: m
+            .attachment
+            .into_iter()
+            .map(|a| AttachmentView {
+                name: a.name,
+                file_name: a.content_name,
+                content_type: a.content_type,
+            })
+            .collect(),
+        name: m.name,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListSpacesArgs {
+    /// Only spaces of this kind: `space` (named spaces), `group_chat` or `direct_message`. Default: all.
+    #[serde(rename = "type")]
+    pub kind: Option<SpaceKind>,
+    /// Email of the Google account to use when several are signed in.
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SpaceKind {
+    Space,
+    GroupChat,
+    DirectMessage,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SpacesResult {
+    pub count: usize,
+    pub spaces: Vec<SpaceView>,
+}
+
+async fn list_spaces(app: Arc<App>, args: ListSpacesArgs) -> Result<SpacesResult, ToolError> {
+    let client = app.google_chat(args.account.as_deref())?;
+    let filter = args.kind.map(|k| match k {
+        SpaceKind::Space => r#"spaceType = "SPACE""#,
+        SpaceKind::GroupChat => r#"spaceType = "GROUP_CHAT""#,
+        SpaceKind::DirectMessage => r#"spaceType = "DIRECT_MESSAGE""#,
+    });
+    let spaces: Vec<SpaceView> = client
+        .list_all_spaces(filter)
+        .await?
+        .into_iter()
+        .map(SpaceView::from)
+        .collect();
+    Ok(SpacesResult {
+        count: spaces.len(),
+        spaces,
+    })
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListMessagesArgs {
+    /// The space: `spaces/AAA` or just `AAA`.
+    pub space: String,
+    /// Length of the time window in days (1–365, default 3).
+    pub days_window: Option<u32>,
+    /// How many days before now the window ends (default 0 = now).
+    pub offset: Option<u32>,
+    /// Start of the window (RFC 3339 like `2026-11-20T09:00:00Z`, or `2026-11-20`); replaces days_window/offset.
+    pub since: Option<String>,
+    /// End of the window, exclusive (RFC 3339 or YYYY-MM-DD); default now.
+    pub until: Option<String>,
+    /// Maximum messages to return (1–1000, default 50).
+    pub limit: Option<u32>,
+    /// `next_page_token` from a previous call with the same arguments.
+    pub page_token: Option<String>,
+    /// `newest_first` (default) or `oldest_first`.
+    pub order: Option<Order>,
+    /// Email of the Google account to use when several are signed in.
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessagesResult {
+    pub space: String,
+    pub window: Window,
+    pub count: usize,
+    pub messages: Vec<MessageView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub since: String,
+    pub until: String,
+}
+
+/// The half-open window `[since, until)` the arguments describe.
+pub fn window(
+    now: DateTime<Utc>,
+    days_window: Option<u32>,
+    offset: Option<u32>,
+    since: Option<&str>,
+    until: Option<&str>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ToolError> {
+    if (since.is_some() || until.is_some()) && (days_window.is_some() || offset.is_some()) {
+        return Err(ToolError::invalid_argument(
+            "invalid arguments: give either `days_window`/`offset` or `since`/`until`, not both",
+        ));
+    }
+    if since.is_some() || until.is_some() {
+        let until = match until {
+            Some(u) => parse_time("until", u)?,
+            None => now,
+        };
+        let since = match since {
+            Some(s) => parse_time("since", s)?,
+            None => until - TimeDelta::days(3),
+        };
+        if since >= until {
+            return Err(ToolError::invalid_argument(
+                "invalid argument `since`: it must be before `until`",
+            ));
+        }
+        return Ok((since, until));
+    }
+    let days = days_window.unwrap_or(3);
+    if !(1..=365).contains(&days) {
+        return Err(ToolError::invalid_argument(
+            "invalid argument `days_window`: use 1 to 365 days",
+        ));
+    }
+    let offset = offset.unwrap_or(0);
+    if offset > 3650 {
+        return Err(ToolError::invalid_argument(
+            "invalid argument `offset`: use 0 to 3650 days",
+        ));
+    }
+    let until = now - TimeDelta::days(offset.into());
+    Ok((until - TimeDelta::days(days.into()), until))
+}
+
+fn parse_time(param: &str, value: &str) -> Result<DateTime<Utc>, ToolError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(value.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    Err(ToolError::invalid_argument(format!(
+        "invalid argument `{param}`: `{value}` is not a date; use RFC 3339 like 2026-11-20T09:00:00Z or 2026-11-20"
+    )))
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// Google's filter for `[since, until)`. The API offers only `>` and `<`; one nanosecond
+/// before `since` makes the start inclusive, so consecutive windows neither overlap nor gap.
+pub fn window_filter(since: DateTime<Utc>, until: DateTime<Utc>) -> String {
+    format!(
+        r#"create_time > "{}" AND create_time < "{}""#,
+        rfc3339(since - TimeDelta::nanoseconds(1)),
+        rfc3339(until)
+    )
+}
+
+/// Our page token: Google's token plus the exact window it belongs to. Google rejects a
+/// token whose filter changed, and "the last 3 days" moves with the clock, so the window
+/// travels with the token.
+#[derive(Debug, Serialize, Deserialize)]
+struct PageToken {
+    google: String,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+}
+
+impl PageToken {
+    fn encode(&self) -> String {
+        use base64::Engine;
+        let json = serde_json::to_vec(self).expect("a page token always serialises");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn decode(token: &str) -> Result<Self, ToolError> {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.trim())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| {
+                ToolError::invalid_argument(
+                    "invalid argument `page_token`: pass the `next_page_token` of the previous result unchanged",
+                )
+            })
+    }
+}
+
+async fn list_messages(app: Arc<App>, args: ListMessagesArgs) -> Result<MessagesResult, ToolError> {
+    let space = names::space(&args.space)?;
+    let continued = args
+        .page_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .map(PageToken::decode)
+        .transpose()?;
+    let (since, until) = match &continued {
+        Some(token) => (token.since, token.until),
+        None => window(
+            Utc::now(),
+            args.days_window,
+            args.offset,
+            args.since.as_deref(),
+            args.until.as_deref(),
+        )?,
+    };
+    let limit = args.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(ToolError::invalid_argument(
+            "invalid argument `limit`: use 1 to 1000",
+        ));
+    }
+    let order = args.order.unwrap_or_default();
+    let order_by = match order {
+        Order::NewestFirst => "createTime desc",
+        Order::OldestFirst => "createTime asc",
+    };
+    let client = app.google_chat(args.account.as_deref())?;
+    let page = client
+        .list_messages(
+            &space,
+            Some(&window_filter(since, until)),
+            order_by,
+            limit,
+            continued.as_ref().map(|t| t.google.as_str()),
+        )
+        .await?;
+    let messages = message_views(&app, &client, page.messages).await;
+    Ok(MessagesResult {
+        space,
+        window: Window {
+            since: rfc3339(since),
+            until: rfc3339(until),
+        },
+        count: messages.len(),
+        messages,
+        next_page_token: page
+            .next_page_token
+            .filter(|t| !t.is_empty())
+            .map(|google| {
+                PageToken {
+                    google,
+                    since,
+                    until,
+                }
+                .encode()
+            }),
+    })
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetMessageArgs {
+    /// The message's full name: `spaces/AAA/messages/BBB`.
+    pub message: String,
+    /// Email of the Google account to use when several are signed in.
+    pub account: Option<String>,
+}
+
+async fn get_message(app: Arc<App>, args: GetMessageArgs) -> Result<MessageView, ToolError> {
+    let name = names::message(&args.message)?;
+    let client = app.google_chat(args.account.as_deref())?;
+    let message = client.get_message(&name).await?;
+    Ok(message_views(&app, &client, vec![message])
+        .await
+        .pop()
+        .expect("one message in, one view out"))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessageArgs {
+    /// The space: `spaces/AAA` or just `AAA`.
+    pub space: String,
+    /// The message text (up to 32,000 bytes).
+    pub text: String,
+    /// Reply in this thread (`spaces/AAA/threads/CCC`, or the thread id); fails if it does not exist.
+    pub thread: Option<String>,
+    /// Email of the Google account to use when several are signed in.
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SentMessage {
+    pub name: String,
+    pub space: String,
+    pub thread: Option<String>,
+    pub create_time: Option<String>,
+    pub text: String,
+}
+
+async fn send_message(app: Arc<App>, args: SendMessageArgs) -> Result<SentMessage, ToolError> {
+    let space = names::space(&args.space)?;
+    check_text(&args.text)?;
+    let thread = args
+        .thread
+        .as_deref()
+        .map(|t| names::thread(&space, t))
+        .transpose()?;
+    let client = app.google_chat(args.account.as_deref())?;
+    let reply = if thread.is_some() {
+        ReplyOption::ReplyOrFail
+    } else {
+        ReplyOption::NewThread
+    };
+    let body = NewMessage {
+        text: args.text.clone(),
+        thread: thread.map(|name| Thread {
+            name: Some(name),
+            thread_key: None,
+        }),
+    };
+    let message = client
+        .create_message(&space, &body, &request_id(), reply)
+        .await?;
+    Ok(SentMessage {
+        name: message.name,
+        space,
+        thread: message.thread.and_then(|t| t.name),
+        create_time: message.create_time,
+        text: message.text.unwrap_or(args.text),
+    })
+}
+
+pub fn check_text(text: &str) -> Result<(), ToolError> {
+    if text.trim().is_empty() {
+        return Err(ToolError::invalid_argument(
+            "invalid argument `text`: the message is empty",
+        ));
+    }
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(ToolError::invalid_argument(format!(
+            "invalid argument `text`: {} bytes is over Google Chat's limit of {MAX_TEXT_BYTES}; shorten it or split it into several messages",
+            text.len()
+        )));
+    }
+    Ok(())
+}
+
+/// A fresh `requestId`: Google returns the existing message for a repeated id, which makes
+/// a retried create safe.
+pub fn request_id() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_exact_and_do_not_overlap() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let (a0, b0) = window(now, Some(7), None, None, None).unwrap();
+        let (a1, b1) = window(now, Some(7), Some(7), None, None).unwrap();
+        assert_eq!(b0 - a0, TimeDelta::days(7));
+        assert_eq!(b1, a0);
+        assert_eq!(b1 - a1, TimeDelta::days(7));
+        assert_eq!(
+            window_filter(a0, b0),
+            r#"create_time > "2026-11-19T11:59:59.999999999Z" AND create_time < "2026-11-26T12:00:00.000000000Z""#
+        );
+    }
+
+    #[test]
+    fn window_arguments_are_checked() {
+        let now = Utc::now();
+        assert!(window(now, Some(0), None, None, None).is_err());
+        assert!(window(now, Some(3), None, Some("2026-01-01"), None).is_err());
+        let e = window(now, None, None, Some("yesterday"), None).unwrap_err();
+        assert!(e.message.contains("`since`"));
+        let (s, u) = window(now, None, None, Some("2026-01-01"), Some("2026-01-02")).unwrap();
+        assert_eq!(u - s, TimeDelta::days(1));
+    }
+
+    #[test]
+    fn text_limits() {
+        assert!(check_text("  ").is_err());
+        assert!(check_text(&"x".repeat(MAX_TEXT_BYTES + 1)).is_err());
+        assert!(check_text("hi").is_ok());
+    }
+}

@@ -1,0 +1,562 @@
+//! The real `chatkey-mcp` binary against a daemon: bytes pass through unchanged, stdout
+//! carries nothing else, stdin's end is a clean exit after the last reply, a lost daemon is
+//! a one-line error, and the start and version-restart paths.
+//!
+//! Most tests use the in-process daemon of `tests/daemon.rs` (echo services). The tests
+//! marked REAL-DAEMON need the real `chatkey daemon` subcommand; they skip (saying so on
+//! stderr) until `chatkey daemon --help` succeeds.
+
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use chatkey::daemon;
+use chatkey::exit_code;
+use chatkey::paths::Paths;
+use chatkey::protocol::{ControlRequest, VERSION};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::daemon::{Echo, Mode, TestDaemon, TestDirs};
+
+const SHIM: &str = env!("CARGO_BIN_EXE_chatkey-mcp");
+const CHATKEY: &str = env!("CARGO_BIN_EXE_chatkey");
+
+/// `chatkey-mcp` with the test's directories, no display (so a started daemon is headless)
+/// and piped stdio.
+fn shim(dirs: &TestDirs, daemon_bin: &Path) -> Command {
+    let mut command = Command::new(SHIM);
+    command
+        .envs(dirs.env())
+        .env("CHATKEY_DAEMON_BIN", daemon_bin)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("CHATKEY_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+struct Finished {
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+/// Closes stdin (if still open) and collects everything, bounded.
+async fn finish(mut child: Child) -> Finished {
+    drop(child.stdin.take());
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("chatkey-mcp did not exit")
+        .unwrap();
+    Finished {
+        status: output.status,
+        stdout: output.stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_pass_through_unchanged_and_stdin_eof_exits_cleanly() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Echo)).await;
+    let mut child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+
+    // Replies arrive while the session is open: stdout is flushed per write.
+    let first =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"é\":\"✓\"}}\n";
+    stdin.write_all(first.as_bytes()).await.unwrap();
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
+        .await
+        .expect("no echo while the session is open")
+        .unwrap();
+    assert_eq!(line, first);
+
+    // A large message, in pieces, and a last one the daemon answers after stdin closes.
+    // Written while stdout is read, as an assistant does, or the pipes would fill up.
+    let big = format!("{{\"blob\":\"{}\"}}\n", "x".repeat(300 * 1024));
+    let last = b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"last\"}\n";
+    let mut expected = big.clone().into_bytes();
+    expected.extend_from_slice(last);
+    let writer = tokio::spawn(async move {
+        for piece in big.as_bytes().chunks(7000) {
+            stdin.write_all(piece).await.unwrap();
+        }
+        stdin.write_all(last).await.unwrap();
+    });
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).await.unwrap();
+    writer.await.unwrap();
+    assert!(
+        rest == expected,
+        "stdout differs from what was sent ({} vs {} bytes)",
+        rest.len(),
+        expected.len()
+    );
+
+    let done = finish(child).await;
+    assert!(
+        done.status.success(),
+        "exit {:?}, stderr: {}",
+        done.status,
+        done.stderr
+    );
+    assert_eq!(done.stderr, "", "a running daemon needs no progress line");
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_and_read_only_reach_the_session() {
+    let echo = Echo::new(Mode::Echo);
+    let daemon = TestDaemon::start(echo.clone()).await;
+    let child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
+        .args(["--provider", "google-chat", "--read-only"])
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert!(done.stdout.is_empty());
+    let sessions = echo.sessions.lock().unwrap().clone();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(
+        sessions[0].providers,
+        [chatkey::providers::ProviderId::GoogleChat]
+    );
+    assert!(sessions[0].read_only);
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_lost_mid_session_is_one_stderr_line_and_a_failure() {
+    let daemon = TestDaemon::start(Echo::new(Mode::HangUp)).await;
+    let mut child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1}\n")
+        .await
+        .unwrap();
+    // Stdin stays open: the shim must still notice and exit.
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("chatkey-mcp kept running without its daemon")
+        .unwrap();
+    let mut stdout = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .await
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .await
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(exit_code::DAEMON_UNAVAILABLE.into()),
+        "stderr: {stderr}"
+    );
+    assert!(stdout.is_empty(), "stdout carries only protocol bytes");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("chatkey-mcp: the chatkey daemon closed the connection"),
+        "{stderr}"
+    );
+    drop(stdin);
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_that_cannot_be_started_is_a_clear_error() {
+    let dirs = TestDirs::new();
+    let child = shim(&dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    assert_eq!(
+        done.status.code(),
+        Some(exit_code::DAEMON_UNAVAILABLE.into())
+    );
+    assert!(done.stdout.is_empty());
+    assert!(
+        done.stderr.contains("starting the chatkey daemon"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr
+            .contains("cannot start the chatkey daemon `/nonexistent/chatkey`"),
+        "{}",
+        done.stderr
+    );
+}
+
+/// A stand-in daemon binary: records how it was started, then waits (it never listens; the
+/// test starts the in-process daemon in its place once the record appears).
+#[cfg(target_os = "linux")]
+fn fake_daemon_bin(dir: &Path) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let record = dir.join("fake-daemon.record");
+    let script = dir.join("fake-chatkey");
+    // The descriptors are read before the record is written, which redirects stdout.
+    let body = format!(
+        "#!/bin/sh\nfds=$(for fd in 0 1 2; do echo \"fd$fd=$(readlink /proc/$$/fd/$fd)\"; done)\n\
+         {{ echo \"args=$*\"; echo \"pid=$$\"; echo \"stat=$(cat /proc/$$/stat)\"; echo \"$fds\"; }} > '{0}.tmp'\n\
+         mv '{0}.tmp' '{0}'\nexec sleep 30\n",
+        record.display()
+    );
+    std::fs::write(&script, body).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script, record)
+}
+
+#[cfg(target_os = "linux")]
+async fn wait_for_file(path: &Path, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn kill_fake(record: &str) {
+    let pid: i32 = record
+        .lines()
+        .find_map(|l| l.strip_prefix("pid="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let _ = rustix::process::kill_process(
+        rustix::process::Pid::from_raw(pid).unwrap(),
+        rustix::process::Signal::TERM,
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_daemon_the_shim_starts_one_detached_and_headless() {
+    let dirs = TestDirs::new();
+    let (bin, record_path) = fake_daemon_bin(dirs.dir.path());
+    let mut child = shim(&dirs, &bin).spawn().unwrap();
+    let record = wait_for_file(&record_path, Duration::from_secs(10)).await;
+    assert!(record.contains("args=daemon --headless\n"), "{record}");
+    for fd in 0..3 {
+        assert!(
+            record.contains(&format!("fd{fd}=/dev/null\n")),
+            "fd {fd} not null: {record}"
+        );
+    }
+    // Field 6 of /proc/<pid>/stat is the session id: setsid made the daemon its leader.
+    let stat = record
+        .lines()
+        .find_map(|l| l.strip_prefix("stat="))
+        .unwrap();
+    let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
+    let session: u32 = after_comm.split(' ').nth(3).unwrap().parse().unwrap();
+    let pid: u32 = record
+        .lines()
+        .find_map(|l| l.strip_prefix("pid="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(session, pid, "the daemon runs in its own session");
+
+    // The shim keeps dialling; a daemon appearing now is picked up.
+    let daemon = TestDaemon::start_in(dirs, Echo::new(Mode::Echo)).await;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"ping\n").await.unwrap();
+    drop(stdin);
+    let done = finish(child).await;
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, b"ping\n");
+    assert_eq!(done.stderr, "chatkey-mcp: starting the chatkey daemon…\n");
+    // Killed only now: while it runs the shim waits instead of starting another.
+    kill_fake(&record);
+    daemon.stop().await.unwrap();
+}
+
+/// An "old" daemon: answers MCP handshakes with another version and control `shutdown` as
+/// told, holding the real lock file like a daemon would.
+#[cfg(unix)]
+async fn fake_old_daemon(paths: &Paths, agrees_to_stop: bool) -> tokio::task::JoinHandle<()> {
+    chatkey::paths::ensure_private_dir(paths.runtime_dir()).unwrap();
+    let listener = tokio::net::UnixListener::bind(paths.socket_path()).unwrap();
+    let socket = paths.socket_path();
+    let lock_path = paths.lock_file();
+    let lock = std::fs::File::create(&lock_path).unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    std::fs::write(
+        paths.lock_file(),
+        format!(
+            "{{\"pid\":{},\"version\":\"0.0.1-old\"}}\n",
+            std::process::id()
+        ),
+    )
+    .unwrap();
+    tokio::spawn(async move {
+        let _lock = lock;
+        loop {
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let hello = chatkey::protocol::read_line(&mut conn, 65536)
+                .await
+                .unwrap();
+            let hello: serde_json::Value = serde_json::from_slice(&hello).unwrap();
+            if hello["kind"] == "mcp" {
+                conn.write_all(
+                    b"{\"chatkey\":\"0.0.1-old\",\"ok\":false,\"error\":\"version mismatch\"}\n",
+                )
+                .await
+                .unwrap();
+                continue;
+            }
+            conn.write_all(b"{\"chatkey\":\"0.0.1-old\",\"ok\":true}\n")
+                .await
+                .unwrap();
+            let request = chatkey::protocol::read_line(&mut conn, 65536)
+                .await
+                .unwrap();
+            assert_eq!(request, br#"{"cmd":"shutdown"}"#);
+            if agrees_to_stop {
+                conn.write_all(b"{\"ok\":true}\n").await.unwrap();
+                drop(listener);
+                std::fs::remove_file(&socket).unwrap();
+                // Empty the record like a daemon does, then drop the lock.
+                std::fs::write(&lock_path, "").unwrap();
+                return;
+            }
+            conn.write_all(b"{\"ok\":false,\"error\":\"not today\"}\n")
+                .await
+                .unwrap();
+        }
+    })
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_daemon_that_will_not_stop_is_an_error_naming_both_versions() {
+    let dirs = TestDirs::new();
+    let _old = fake_old_daemon(&dirs.paths, false).await;
+    let child = shim(&dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    assert_eq!(
+        done.status.code(),
+        Some(exit_code::VERSION_MISMATCH.into()),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stdout.is_empty());
+    let last = done.stderr.lines().last().unwrap();
+    assert!(
+        last.contains(VERSION) && last.contains("0.0.1-old"),
+        "{}",
+        done.stderr
+    );
+    assert!(last.contains("not today"), "{last}");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_daemon_is_stopped_and_replaced() {
+    let dirs = TestDirs::new();
+    let old = fake_old_daemon(&dirs.paths, true).await;
+    let (bin, record_path) = fake_daemon_bin(dirs.dir.path());
+    let mut child = shim(&dirs, &bin).spawn().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), old)
+        .await
+        .expect("the shim never asked the old daemon to stop")
+        .unwrap();
+    // The shim starts "ours" only once the old lock is free; then the real one takes over.
+    let record = wait_for_file(&record_path, Duration::from_secs(10)).await;
+    let daemon = TestDaemon::start_in(dirs, Echo::new(Mode::Echo)).await;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"hello again\n").await.unwrap();
+    drop(stdin);
+    let done = finish(child).await;
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert_eq!(done.stdout, b"hello again\n");
+    assert!(
+        done.stderr
+            .contains("restarting the chatkey daemon 0.0.1-old"),
+        "{}",
+        done.stderr
+    );
+    kill_fake(&record);
+    daemon.stop().await.unwrap();
+}
+
+// ---- REAL-DAEMON tests: need `chatkey daemon --headless` (src/bin/chatkey.rs). ----
+
+/// Whether the real daemon can run here: the `chatkey daemon` subcommand exists, and (on
+/// Linux) there is a session bus for its keyring. Says why on stderr when not. With
+/// `CHATKEY_REQUIRE_KEYRING` set (the Makefile sets it) a missing bus is not a reason to skip.
+fn real_daemon_available() -> bool {
+    let required = std::env::var_os("CHATKEY_REQUIRE_KEYRING").is_some_and(|v| !v.is_empty());
+    if cfg!(target_os = "linux")
+        && !required
+        && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+    {
+        eprintln!(
+            "SKIPPED: REAL-DAEMON tests need a keyring; run them through scripts/with-session.sh, or set CHATKEY_REQUIRE_KEYRING=1 to make this a failure"
+        );
+        return false;
+    }
+    let ok = std::process::Command::new(CHATKEY)
+        .args(["daemon", "--help"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!(
+            "SKIPPED: `chatkey daemon --help` failed; REAL-DAEMON tests need the daemon subcommand"
+        );
+    }
+    ok
+}
+
+const INITIALIZE: &str = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"chatkey-tests\",\"version\":\"0\"}}}\n";
+
+/// Runs one shim against whatever daemon the directories lead to: initialize, then EOF.
+async fn initialize_through_shim(dirs: &TestDirs) -> Finished {
+    let mut child = shim(dirs, Path::new(CHATKEY)).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(INITIALIZE.as_bytes()).await.unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut line))
+        .await
+        .expect("no initialize response")
+        .unwrap();
+    drop(stdin);
+    let mut done = finish(child).await;
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).await.unwrap();
+    done.stdout = [line.into_bytes(), rest].concat();
+    done
+}
+
+fn assert_initialized(done: &Finished) {
+    assert!(
+        done.status.success(),
+        "exit {:?}, stderr: {}",
+        done.status,
+        done.stderr
+    );
+    let first = done.stdout.split(|&b| b == b'\n').next().unwrap();
+    let response: serde_json::Value = serde_json::from_slice(first).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON-RPC ({e}): {:?}",
+            String::from_utf8_lossy(&done.stdout)
+        )
+    });
+    assert_eq!(response["id"], 1);
+    assert!(response["result"]["serverInfo"].is_object(), "{response}");
+}
+
+async fn stop_real_daemon(paths: &Paths) {
+    daemon::control(paths, ControlRequest::Shutdown)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while daemon::read_lock_info(paths).is_some() {
+        assert!(Instant::now() < deadline, "the daemon did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// REAL-DAEMON: the shim starts `chatkey daemon --headless` and an MCP initialize works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_daemon_is_started_on_demand() {
+    if !real_daemon_available() {
+        return;
+    }
+    let dirs = TestDirs::new();
+    let done = initialize_through_shim(&dirs).await;
+    assert_initialized(&done);
+    assert!(
+        done.stderr.contains("starting the chatkey daemon"),
+        "{}",
+        done.stderr
+    );
+    let info = daemon::read_lock_info(&dirs.paths).expect("the daemon keeps running");
+    assert_eq!(info.version, VERSION);
+    // A second shim reuses it without starting anything.
+    let again = initialize_through_shim(&dirs).await;
+    assert_initialized(&again);
+    assert_eq!(again.stderr, "");
+    stop_real_daemon(&dirs.paths).await;
+}
+
+/// REAL-DAEMON: two shims starting at once end with one daemon serving both.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_daemon_two_shims_at_once_share_one_daemon() {
+    if !real_daemon_available() {
+        return;
+    }
+    let dirs = TestDirs::new();
+    let (a, b) = tokio::join!(
+        initialize_through_shim(&dirs),
+        initialize_through_shim(&dirs)
+    );
+    assert_initialized(&a);
+    assert_initialized(&b);
+    let info = daemon::read_lock_info(&dirs.paths).expect("a daemon runs");
+    // Losers of the lock race exit on their own; wait for that, then count.
+    let marker = format!("CHATKEY_RUNTIME_DIR={}", dirs.paths.runtime_dir().display());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let daemons = loop {
+        let daemons = processes_with_env(&marker);
+        if daemons.len() == 1 || Instant::now() > deadline {
+            break daemons;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(daemons, [info.pid], "exactly one daemon for the profile");
+    stop_real_daemon(&dirs.paths).await;
+}
+
+/// Pids of live processes whose environment contains `entry` (Linux `/proc`).
+#[cfg(target_os = "linux")]
+fn processes_with_env(entry: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for dir in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = dir.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(dir.path().join("environ")) else {
+            continue;
+        };
+        let zombie = std::fs::read_to_string(dir.path().join("stat"))
+            .is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')));
+        if !zombie && environ.split(|&b| b == 0).any(|e| e == entry.as_bytes()) {
+            pids.push(pid);
+        }
+    }
+    pids
+}

@@ -1,0 +1,150 @@
+//! Shared set-up for the integration tests: an emulator, a private profile, a signed-in app,
+//! and an MCP client connected to it in-process.
+
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::sync::Arc;
+
+use chatkey::app::App;
+use chatkey::emulator::{self, EmulatorConfig, EmulatorHandle};
+use chatkey::paths::Paths;
+use chatkey::protocol::SessionOptions;
+use chatkey::providers::ProviderId;
+use chatkey::tokens::{AccountId, AccountRecord, Accounts, MemoryStore, SecretStore};
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::{RoleClient, RunningService};
+use serde_json::Value;
+
+pub struct World {
+    pub emulator: EmulatorHandle,
+    pub paths: Paths,
+    pub app: Arc<App>,
+    pub store: Arc<MemoryStore>,
+    pub dir: tempfile::TempDir,
+}
+
+/// Paths for a private profile under `root`.
+pub fn paths_in(root: &Path) -> Paths {
+    Paths::from_lookup(|name| {
+        let v: Option<OsString> = match name {
+            "CHATKEY_PROFILE" => Some("test".into()),
+            "CHATKEY_CONFIG_DIR" => Some(root.join("config").into()),
+            "CHATKEY_RUNTIME_DIR" => Some(root.join("run").into()),
+            "CHATKEY_STATE_DIR" => Some(root.join("state").into()),
+            _ => None,
+        };
+        v
+    })
+    .unwrap()
+}
+
+/// An emulator plus an app signed in through the real OAuth loop (auto-consent; reqwest plays
+/// the browser), with the refresh token in an in-memory store.
+pub async fn signed_in_world(cfg: EmulatorConfig) -> World {
+    let emulator = emulator::start(EmulatorConfig {
+        auto_consent: true,
+        ..cfg
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = paths_in(dir.path());
+    std::fs::create_dir_all(paths.config_dir()).unwrap();
+    std::fs::write(paths.config_file(), emulator.config_toml()).unwrap();
+
+    let config = chatkey::config::Config::load(&paths.config_file()).unwrap();
+    let google = config.google_chat().unwrap();
+    let oauth = chatkey::providers::google_chat::oauth_config(google);
+    let http = chatkey::http::client();
+    let tokens = chatkey::oauth::authorize(
+        &oauth,
+        &http,
+        chatkey::oauth::AuthorizeOptions {
+            open_browser: false,
+            timeout: std::time::Duration::from_secs(20),
+            login_hint: None,
+        },
+        |url| {
+            let url = url.clone();
+            tokio::spawn(async move { reqwest::get(url).await.map(|_| ()) });
+        },
+    )
+    .await
+    .unwrap();
+    let me = chatkey::providers::google_chat::identity::whoami(
+        &http,
+        &google.endpoints(),
+        &tokens.access_token,
+    )
+    .await
+    .unwrap();
+    let store = Arc::new(MemoryStore::default());
+    store
+        .save(
+            &AccountId {
+                provider: ProviderId::GoogleChat,
+                email: me.email.clone(),
+            },
+            tokens.refresh_token.as_ref().unwrap(),
+        )
+        .unwrap();
+    let mut accounts = Accounts::load(&paths.accounts_file()).unwrap();
+    accounts.upsert(AccountRecord {
+        provider: ProviderId::GoogleChat,
+        email: me.email,
+        user_id: Some(me.user_id),
+        display_name: me.display_name,
+        scopes: oauth.scopes.clone(),
+        signed_in_at: chrono::Utc::now(),
+    });
+    accounts.save(&paths.accounts_file()).unwrap();
+    let app = App::new(paths.clone(), store.clone(), http).await.unwrap();
+    World {
+        emulator,
+        paths,
+        app,
+        store,
+        dir,
+    }
+}
+
+pub type Client = RunningService<RoleClient, ()>;
+
+/// An rmcp client session with the app over an in-memory pipe.
+pub async fn connect(app: &Arc<App>, opts: SessionOptions) -> Client {
+    let (client_io, server_io) = tokio::io::duplex(1 << 20);
+    let app = app.clone();
+    tokio::spawn(async move { chatkey::mcp::serve(app, server_io, opts).await });
+    ().serve(client_io).await.unwrap()
+}
+
+pub async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
+    let params = CallToolRequestParams::new(tool.to_owned())
+        .with_arguments(args.as_object().cloned().unwrap_or_default());
+    client.call_tool(params).await.unwrap()
+}
+
+/// The structured result of a call that must succeed.
+pub async fn ok(client: &Client, tool: &str, args: Value) -> Value {
+    let result = call(client, tool, args).await;
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "{tool} failed: {:?}",
+        result.content
+    );
+    result.structured_content.expect("structured content")
+}
+
+/// The message of a call that must fail as a tool error.
+pub async fn tool_error(client: &Client, tool: &str, args: Value) -> String {
+    let result = call(client, tool, args).await;
+    assert_eq!(result.is_error, Some(true), "{tool} should fail");
+    result.structured_content.unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
