@@ -46,6 +46,14 @@ pub struct AccountStatus {
     pub scopes: Vec<String>,
 }
 
+/// What changes on every refresh; read by `status`.
+#[derive(Clone)]
+struct Vitals {
+    health: Health,
+    access_expires_at: Option<DateTime<Utc>>,
+    last_refresh: Option<DateTime<Utc>>,
+}
+
 struct CachedAccess {
     token: SecretString,
     expires_at: DateTime<Utc>,
@@ -59,7 +67,7 @@ pub struct Account {
     store: Arc<dyn SecretStore>,
     refresh_token: Mutex<Option<SecretString>>,
     access: tokio::sync::Mutex<Option<CachedAccess>>,
-    status: Mutex<(Health, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
+    vitals: Mutex<Vitals>,
 }
 
 impl Account {
@@ -68,25 +76,25 @@ impl Account {
     }
 
     pub fn health(&self) -> Health {
-        self.status.lock().unwrap().0.clone()
+        self.vitals.lock().unwrap().health.clone()
     }
 
     pub fn status(&self) -> AccountStatus {
-        let (health, expires, last) = self.status.lock().unwrap().clone();
+        let v = self.vitals.lock().unwrap().clone();
         AccountStatus {
             provider: self.id.provider,
             email: self.id.email.clone(),
             display_name: self.record.display_name.clone(),
-            health,
-            access_token_expires_at: expires,
-            last_refresh: last,
+            health: v.health,
+            access_token_expires_at: v.access_expires_at,
+            last_refresh: v.last_refresh,
             signed_in_at: self.record.signed_in_at,
             scopes: self.record.scopes.clone(),
         }
     }
 
     fn set_health(&self, health: Health) {
-        self.status.lock().unwrap().0 = health;
+        self.vitals.lock().unwrap().health = health;
     }
 
     /// A valid access token, refreshing it first when it is missing or about to expire.
@@ -126,7 +134,11 @@ impl Account {
                     token: tokens.access_token.clone(),
                     expires_at,
                 });
-                *self.status.lock().unwrap() = (Health::Ok, Some(expires_at), Some(now));
+                *self.vitals.lock().unwrap() = Vitals {
+                    health: Health::Ok,
+                    access_expires_at: Some(expires_at),
+                    last_refresh: Some(now),
+                };
                 tracing::info!(account = %self.id, expires_at = %expires_at, "access token refreshed");
                 Ok(tokens.access_token)
             }
@@ -248,7 +260,11 @@ impl Registry {
                 store: self.store.clone(),
                 refresh_token: Mutex::new(refresh_token),
                 access: tokio::sync::Mutex::new(None),
-                status: Mutex::new((health, None, None)),
+                vitals: Mutex::new(Vitals {
+                    health,
+                    access_expires_at: None,
+                    last_refresh: None,
+                }),
             }));
         }
         let before = self.signed_in_providers();

@@ -6,7 +6,7 @@
 //! marked REAL-DAEMON need the real `chatkey daemon` subcommand; they skip (saying so on
 //! stderr) until `chatkey daemon --help` succeeds.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -208,7 +208,7 @@ async fn a_daemon_that_cannot_be_started_is_a_clear_error() {
 /// A stand-in daemon binary: records how it was started, then waits (it never listens; the
 /// test starts the in-process daemon in its place once the record appears).
 #[cfg(target_os = "linux")]
-fn fake_daemon_bin(dir: &Path) -> (PathBuf, PathBuf) {
+fn fake_daemon_bin(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     use std::os::unix::fs::PermissionsExt;
     let record = dir.join("fake-daemon.record");
     let script = dir.join("fake-chatkey");

@@ -20,3 +20,7 @@ mod support;
 
 // The first Google Chat tools and chatkey_status through chatkey's MCP server.
 mod tools;
+
+// The real binaries: setup, import/export/status/logout with the real keyring, bad config,
+// bad bytes on the shim's stdin.
+mod cli;

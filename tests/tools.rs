@@ -350,3 +350,25 @@ async fn transient_server_errors_and_rate_limits_are_retried() {
     assert!(err.contains("try again"), "{err}");
     knobs.clear_failures();
 }
+
+#[tokio::test]
+async fn sender_names_cost_one_people_call_per_page_and_none_when_cached() {
+    let world = signed_in_world(Default::default()).await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    let space = engineering(&client).await;
+    let knobs = world.emulator.knobs();
+    let people_calls = || {
+        knobs
+            .request_log()
+            .iter()
+            .filter(|r| r.path.starts_with("/v1/people"))
+            .count()
+    };
+    knobs.clear_request_log();
+    let page = ok(&client, "google_chat_list_messages", json!({"space": space, "days_window": 30, "limit": 200})).await;
+    assert!(page["count"].as_u64().unwrap() > 50);
+    assert_eq!(people_calls(), 1, "one batched People call for the whole page");
+    knobs.clear_request_log();
+    ok(&client, "google_chat_list_messages", json!({"space": space, "days_window": 30, "limit": 200})).await;
+    assert_eq!(people_calls(), 0, "names come from the cache");
+}

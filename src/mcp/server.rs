@@ -129,14 +129,12 @@ impl ServerHandler for ChatkeyServer {
         let mut changes = self.app.accounts.subscribe();
         let peer = context.peer.clone();
         let task = tokio::spawn(async move {
-            loop {
-                match changes.recv().await {
-                    Ok(()) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        if peer.notify_tool_list_changed().await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            // A lagged receiver still owes one notification; a closed one means shutdown.
+            while let Ok(()) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) =
+                changes.recv().await
+            {
+                if peer.notify_tool_list_changed().await.is_err() {
+                    break;
                 }
             }
         });

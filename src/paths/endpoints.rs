@@ -126,8 +126,10 @@ mod tests {
 
     #[test]
     fn keeps_a_base_path_and_encodes_hostile_segments() {
-        let mut e = GoogleEndpoints::default();
-        e.api_url = Url::parse("http://127.0.0.1:9/prefix/").unwrap();
+        let e = GoogleEndpoints {
+            api_url: Url::parse("http://127.0.0.1:9/prefix/").unwrap(),
+            ..Default::default()
+        };
         assert_eq!(
             e.chat_resource("spaces/A?x=1#y").as_str(),
             "http://127.0.0.1:9/prefix/v1/spaces/A%3Fx=1%23y"

@@ -1,0 +1,316 @@
+//! The real `chatkey` and `chatkey-mcp` binaries against the in-process emulator and the real
+//! keyring: setup, import/export, status, logout, bad config, and bad bytes on the shim's
+//! stdin (the session and the daemon survive).
+//!
+//! Needs a Secret Service (the Makefile runs the suite inside scripts/with-session.sh); when
+//! none answers the tests say so and skip, unless CHATKEY_REQUIRE_KEYRING is set.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
+
+use chatkey::emulator::{self, EmulatorConfig, EmulatorHandle};
+use serde_json::{Value, json};
+
+const CHATKEY: &str = env!("CARGO_BIN_EXE_chatkey");
+const SHIM: &str = env!("CARGO_BIN_EXE_chatkey-mcp");
+
+struct Profile {
+    dir: tempfile::TempDir,
+    name: String,
+}
+
+impl Profile {
+    fn new(tag: &str) -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            name: format!("t-{tag}-{}", std::process::id()),
+        }
+    }
+    fn path(&self, leaf: &str) -> PathBuf {
+        self.dir.path().join(leaf)
+    }
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("CHATKEY_PROFILE", &self.name)
+            .env("CHATKEY_CONFIG_DIR", self.path("config"))
+            .env("CHATKEY_RUNTIME_DIR", self.path("run"))
+            .env("CHATKEY_STATE_DIR", self.path("state"))
+            .env("CHATKEY_NO_BROWSER", "1")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::null());
+        cmd
+    }
+    fn chatkey(&self, args: &[&str]) -> Output {
+        self.command(CHATKEY).args(args).output().unwrap()
+    }
+    fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.path("config")).unwrap();
+        std::fs::write(self.path("config/config.toml"), text).unwrap();
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        // Stop a daemon the test started, whatever happened.
+        let lock = self.path("run/chatkey.lock");
+        if let Ok(text) = std::fs::read_to_string(lock)
+            && let Ok(info) = serde_json::from_str::<Value>(&text)
+            && let Some(pid) = info["pid"].as_u64()
+        {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Whether the real keyring answers; prints why not and skips unless it is required.
+fn keyring_ready(test: &str) -> bool {
+    let probe = chatkey::tokens::KeyringStore::new("chatkey-test-probe".into()).and_then(|s| {
+        use chatkey::tokens::SecretStore;
+        s.load(&chatkey::tokens::AccountId {
+            provider: chatkey::providers::ProviderId::GoogleChat,
+            email: "probe@invalid".into(),
+        })
+    });
+    match probe {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("CHATKEY_REQUIRE_KEYRING").is_some() => {
+            panic!("cli::{test} needs a Secret Service: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED cli::{test}: no Secret Service ({e}); run through scripts/with-session.sh");
+            false
+        }
+    }
+}
+
+async fn emulator() -> EmulatorHandle {
+    emulator::start(EmulatorConfig {
+        auto_consent: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[test]
+fn setup_reads_a_desktop_client_and_refuses_others() {
+    let p = Profile::new("setup");
+    let good = p.path("client.json");
+    std::fs::write(
+        &good,
+        r#"{"installed":{"client_id":"123-abc.apps.googleusercontent.com","project_id":"p","auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token","client_secret":"GOCSPX-secret","redirect_uris":["http://localhost"]}}"#,
+    )
+    .unwrap();
+    let out = p.chatkey(&["setup", "google-chat", "--client-secret", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("chatkey login google-chat"));
+    let config = std::fs::read_to_string(p.path("config/config.toml")).unwrap();
+    assert!(config.contains("123-abc.apps.googleusercontent.com"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(p.path("config/config.toml")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let web = p.path("web.json");
+    std::fs::write(&web, r#"{"web":{"client_id":"x","client_secret":"y"}}"#).unwrap();
+    let out = p.chatkey(&["setup", "google-chat", "--client-secret", web.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("Desktop app"), "{}", stderr(&out));
+    let after = std::fs::read_to_string(p.path("config/config.toml")).unwrap();
+    assert_eq!(after, config, "a refused setup changes nothing");
+}
+
+#[test]
+fn malformed_config_names_file_line_and_key() {
+    let p = Profile::new("badcfg");
+    p.write_config("[providers.google-chat]\nclient_id = \"a\"\nclient_secret = \"b\"\ntoken_url = 42\n");
+    let out = p.chatkey(&["login", "google-chat", "--no-browser"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("config.toml:4:"), "{err}");
+    assert!(err.contains("`token_url`"), "{err}");
+}
+
+#[test]
+fn unknown_provider_and_usage_errors_are_clear() {
+    let p = Profile::new("usage");
+    let out = p.chatkey(&["login", "hipchat"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("google-chat"), "{}", stderr(&out));
+    let out = p.chatkey(&["login", "slack"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not supported"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_status_export_logout_round_trip() {
+    if !keyring_ready("import_status_export_logout_round_trip") {
+        return;
+    }
+    let emu = emulator().await;
+    let p = Profile::new("import");
+    p.write_config(&emu.config_toml());
+    let minted = emu
+        .knobs()
+        .mint_tokens(
+            chatkey::emulator::data::PRIMARY_USER,
+            chatkey::providers::google_chat::DEFAULT_SCOPES,
+        )
+        .unwrap();
+    // The Python server's token.json, as google-auth writes it.
+    let token_json = p.path("token.json");
+    std::fs::write(
+        &token_json,
+        json!({
+            "token": minted.access_token,
+            "refresh_token": minted.refresh_token,
+            "token_uri": emu.base_url().join("token").unwrap().to_string(),
+            "client_id": emu.client_id(),
+            "client_secret": emu.client_secret(),
+            "scopes": chatkey::providers::google_chat::DEFAULT_SCOPES,
+            "universe_domain": "googleapis.com",
+            "account": "",
+            "expiry": "2026-01-01T00:00:00.000000Z"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let out = run(&p, &["import", "google-chat", "--token-json", token_json.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("alex.rivera@example.com"), "{}", stdout(&out));
+    assert!(!token_json.exists(), "import moves the plaintext file into the keyring");
+
+    let out = run(&p, &["status", "--json"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let account = &status["status"]["accounts"][0];
+    assert_eq!(account["email"], "alex.rivera@example.com");
+    assert_eq!(account["state"], "ok");
+    assert!(!stdout(&out).contains(&minted.refresh_token), "status leaked a token");
+
+    let exported = p.path("out/token.json");
+    std::fs::create_dir_all(p.path("out")).unwrap();
+    let out = run(&p, &["export", "google-chat", "--token-json", exported.to_str().unwrap()]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("plaintext"), "the export warns: {}", stderr(&out));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    for key in ["token", "refresh_token", "token_uri", "client_id", "client_secret", "scopes", "expiry"] {
+        assert!(written.get(key).is_some(), "token.json lacks {key}: {written}");
+    }
+    assert_eq!(written["refresh_token"], minted.refresh_token);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&exported).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let out = run(&p, &["logout", "google-chat"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(emu.knobs().live_refresh_tokens(None), 0, "logout revokes at the provider");
+    let out = run(&p, &["status", "--json"]).await;
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["status"]["accounts"], json!([]));
+}
+
+/// Runs the CLI off the async runtime so the in-process emulator keeps answering.
+async fn run(p: &Profile, args: &[&str]) -> Output {
+    let mut cmd = p.command(CHATKEY);
+    cmd.args(args);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+struct Shim {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Shim {
+    fn start(p: &Profile) -> Self {
+        let mut child = p
+            .command(SHIM)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        Self {
+            stdin: child.stdin.take(),
+            stdout: BufReader::new(child.stdout.take().unwrap()),
+            child,
+        }
+    }
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+    fn read(&mut self) -> Value {
+        let mut line = String::new();
+        assert!(self.stdout.read_line(&mut line).unwrap() > 0, "the shim closed stdout");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout carried a non-JSON line ({e}): {line}"))
+    }
+    fn initialize(&mut self, id: u64) -> Value {
+        self.send_raw(
+            format!(
+                "{}\n",
+                json!({"jsonrpc":"2.0","id":id,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}})
+            )
+            .as_bytes(),
+        );
+        self.read()
+    }
+    fn finish(mut self) -> std::process::ExitStatus {
+        self.stdin.take();
+        self.child.wait().unwrap()
+    }
+}
+
+#[test]
+fn garbage_and_oversized_lines_get_errors_and_everything_survives() {
+    if !keyring_ready("garbage_and_oversized_lines") {
+        return;
+    }
+    let p = Profile::new("garbage");
+    let mut shim = Shim::start(&p);
+    let init = shim.initialize(1);
+    assert_eq!(init["result"]["serverInfo"]["name"], "chatkey", "{init}");
+
+    shim.send_raw(b"this is not json\n");
+    let reply = shim.read();
+    assert_eq!(reply["error"]["code"], -32700, "{reply}");
+    assert_eq!(reply["id"], Value::Null);
+
+    let mut big = vec![b'x'; 5 * 1024 * 1024];
+    big.push(b'\n');
+    shim.send_raw(&big);
+    let reply = shim.read();
+    assert_eq!(reply["error"]["code"], -32600, "{reply}");
+    assert!(reply["error"]["message"].as_str().unwrap().contains("too large"));
+
+    // The same session still works.
+    shim.send_raw(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+    shim.send_raw(b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}\n");
+    let tools = shim.read();
+    assert!(tools["result"]["tools"].is_array(), "{tools}");
+    assert!(shim.finish().success());
+
+    // And so does the daemon: a new session is served.
+    let mut again = Shim::start(&p);
+    assert_eq!(again.initialize(1)["result"]["serverInfo"]["name"], "chatkey");
+    assert!(again.finish().success());
+}
