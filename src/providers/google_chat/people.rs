@@ -97,6 +97,18 @@ impl NameCache {
                 entries.insert(sender.user.clone(), (sender.clone(), now));
                 found.insert(sender.user.clone(), sender);
             }
+            // People the directory does not know (deleted or external accounts) are
+            // remembered too, or every page would ask for them again.
+            for user in chunk {
+                if !found.contains_key(user) {
+                    let unknown = Sender {
+                        user: user.clone(),
+                        display_name: None,
+                        email: None,
+                    };
+                    entries.insert(user.clone(), (unknown, now));
+                }
+            }
         }
         found
     }
