@@ -22,6 +22,8 @@ pub struct App {
     config: RwLock<Arc<Config>>,
     pub google_names: NameCache,
     tools: Vec<ToolDef>,
+    /// Why the last reload failed (a malformed config, an unreadable accounts file).
+    problem: std::sync::Mutex<Option<String>>,
 }
 
 /// What `chatkey status`, the control socket and `chatkey_status` report.
@@ -32,11 +34,14 @@ pub struct Status {
     pub pid: u32,
     pub accounts: Vec<AccountStatus>,
     pub configured_providers: Vec<ProviderId>,
+    /// A configuration problem the daemon is working around, with what to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 impl App {
-    /// Builds the app and loads accounts; a broken config is reported, not fatal, so the
-    /// daemon keeps serving `chatkey_status` with the error.
+    /// Builds the app and loads accounts. A broken config is reported, not fatal: the daemon
+    /// keeps serving `chatkey_status` with the error until a reload succeeds.
     pub async fn new(
         paths: Paths,
         store: Arc<dyn SecretStore>,
@@ -49,16 +54,27 @@ impl App {
             config: RwLock::new(Arc::new(Config::default())),
             google_names: NameCache::default(),
             tools: crate::core_tools::catalogue(),
+            problem: std::sync::Mutex::new(None),
         });
-        app.reload().await?;
+        if let Err(e) = app.reload().await {
+            tracing::error!(error = %format!("{e:#}"), "configuration not loaded");
+        }
         Ok(app)
     }
 
     /// Re-reads config and accounts (after `chatkey login`, `logout`, `setup`).
     pub async fn reload(&self) -> anyhow::Result<()> {
-        let config = Config::load(&self.paths.config_file())?;
-        *self.config.write().unwrap() = Arc::new(config);
-        self.accounts.reload().await
+        let outcome = async {
+            let config = Config::load(&self.paths.config_file())?;
+            *self.config.write().unwrap() = Arc::new(config);
+            self.accounts.reload().await
+        }
+        .await;
+        *self.problem.lock().unwrap() = outcome
+            .as_ref()
+            .err()
+            .map(|e| format!("{e:#}; fix it, then run `chatkey status` to check"));
+        outcome
     }
 
     pub fn config(&self) -> Arc<Config> {
@@ -95,6 +111,7 @@ impl App {
             pid: std::process::id(),
             accounts: self.accounts.all().iter().map(|a| a.status()).collect(),
             configured_providers: configured,
+            problem: self.problem.lock().unwrap().clone(),
         }
     }
 }

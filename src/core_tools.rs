@@ -41,6 +41,9 @@ pub struct StatusResult {
 async fn status(app: Arc<App>, _args: StatusArgs) -> Result<StatusResult, ToolError> {
     let status = app.status();
     let mut attention = Vec::new();
+    if let Some(problem) = &status.problem {
+        attention.push(problem.clone());
+    }
     if status.accounts.is_empty() {
         attention.push(
             "no chat account is signed in: run `chatkey login google-chat` (after `chatkey setup google-chat --client-secret FILE`)"

@@ -1,20 +1,39 @@
-//! Starting the daemon process: logging, keyring, app state, then the socket server.
-//! Shared by `chatkey` (no arguments) and `chatkey daemon [--headless]`.
+//! Starting the daemon process: logging, the single-instance lock, keyring, app state, then
+//! the socket server. Shared by `chatkey` (no arguments) and `chatkey daemon [--headless]`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::app::{App, DaemonServices};
-use crate::daemon::{self, DaemonError, DaemonOptions};
+use crate::daemon::{DaemonError, DaemonOptions, Instance};
 use crate::exit_code;
 use crate::paths::Paths;
+use crate::tokens::{KeyringStore, SecretStore};
 
 pub async fn start(paths: &Paths, headless: bool) -> anyhow::Result<ExitCode> {
+    // The lock comes first: a second daemon (two shims racing) must leave before it touches
+    // the keyring, which may prompt the person to unlock it.
+    let instance = match Instance::acquire(paths) {
+        Ok(instance) => instance,
+        Err(e @ DaemonError::AlreadyRunning(_)) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(exit_code::ALREADY_RUNNING));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let _log_guard = crate::logging::init_daemon(paths)?;
     if !headless && !cfg!(feature = "tray") {
         tracing::info!("built without the tray feature; running headless");
     }
-    let store = crate::signin::open_store(paths).await?;
+    let store: Arc<dyn SecretStore> = match crate::signin::open_store(paths).await {
+        Ok(store) => store,
+        Err(e) => {
+            // Keep serving: chatkey_status explains the problem, and the store reconnects
+            // on every use, so the daemon recovers once the keyring is back.
+            tracing::error!(error = %format!("{e:#}"), "keyring unavailable at start");
+            Arc::new(KeyringStore::lazy(paths.keyring_service()))
+        }
+    };
     let app = App::new(paths.clone(), store, crate::http::client()).await?;
     let services = Arc::new(DaemonServices(app));
     tracing::info!(
@@ -22,19 +41,8 @@ pub async fn start(paths: &Paths, headless: bool) -> anyhow::Result<ExitCode> {
         profile = paths.profile(),
         "daemon starting"
     );
-    match daemon::run(
-        paths,
-        services,
-        DaemonOptions { headless },
-        std::future::pending(),
-    )
-    .await
-    {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e @ DaemonError::AlreadyRunning(_)) => {
-            eprintln!("{e}");
-            Ok(ExitCode::from(exit_code::ALREADY_RUNNING))
-        }
-        Err(e) => Err(e.into()),
-    }
+    instance
+        .run(services, DaemonOptions { headless }, std::future::pending())
+        .await?;
+    Ok(ExitCode::SUCCESS)
 }

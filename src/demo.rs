@@ -188,7 +188,13 @@ async fn run_in(env: &DemoEnv, paths: &Paths) -> anyhow::Result<()> {
     for s in &list {
         println!(
             "   {:<28} {:<16} {}",
-            s["display_name"].as_str().unwrap_or(if s["type"] == "group_chat" { "(group chat)" } else { "(direct message)" }),
+            s["display_name"]
+                .as_str()
+                .unwrap_or(if s["type"] == "group_chat" {
+                    "(group chat)"
+                } else {
+                    "(direct message)"
+                }),
             s["type"].as_str().unwrap_or(""),
             s["name"].as_str().unwrap_or("")
         );

@@ -86,7 +86,9 @@ fn keyring_ready(test: &str) -> bool {
             panic!("cli::{test} needs a Secret Service: {e}")
         }
         Err(e) => {
-            eprintln!("SKIPPED cli::{test}: no Secret Service ({e}); run through scripts/with-session.sh");
+            eprintln!(
+                "SKIPPED cli::{test}: no Secret Service ({e}); run through scripts/with-session.sh"
+            );
             false
         }
     }
@@ -110,7 +112,12 @@ fn setup_reads_a_desktop_client_and_refuses_others() {
         r#"{"installed":{"client_id":"123-abc.apps.googleusercontent.com","project_id":"p","auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token","client_secret":"GOCSPX-secret","redirect_uris":["http://localhost"]}}"#,
     )
     .unwrap();
-    let out = p.chatkey(&["setup", "google-chat", "--client-secret", good.to_str().unwrap()]);
+    let out = p.chatkey(&[
+        "setup",
+        "google-chat",
+        "--client-secret",
+        good.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("chatkey login google-chat"));
     let config = std::fs::read_to_string(p.path("config/config.toml")).unwrap();
@@ -118,13 +125,21 @@ fn setup_reads_a_desktop_client_and_refuses_others() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(p.path("config/config.toml")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(p.path("config/config.toml"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 
     let web = p.path("web.json");
     std::fs::write(&web, r#"{"web":{"client_id":"x","client_secret":"y"}}"#).unwrap();
-    let out = p.chatkey(&["setup", "google-chat", "--client-secret", web.to_str().unwrap()]);
+    let out = p.chatkey(&[
+        "setup",
+        "google-chat",
+        "--client-secret",
+        web.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("Desktop app"), "{}", stderr(&out));
     let after = std::fs::read_to_string(p.path("config/config.toml")).unwrap();
@@ -134,7 +149,9 @@ fn setup_reads_a_desktop_client_and_refuses_others() {
 #[test]
 fn malformed_config_names_file_line_and_key() {
     let p = Profile::new("badcfg");
-    p.write_config("[providers.google-chat]\nclient_id = \"a\"\nclient_secret = \"b\"\ntoken_url = 42\n");
+    p.write_config(
+        "[providers.google-chat]\nclient_id = \"a\"\nclient_secret = \"b\"\ntoken_url = 42\n",
+    );
     let out = p.chatkey(&["login", "google-chat", "--no-browser"]);
     assert!(!out.status.success());
     let err = stderr(&out);
@@ -186,10 +203,26 @@ async fn import_status_export_logout_round_trip() {
         .to_string(),
     )
     .unwrap();
-    let out = run(&p, &["import", "google-chat", "--token-json", token_json.to_str().unwrap()]).await;
+    let out = run(
+        &p,
+        &[
+            "import",
+            "google-chat",
+            "--token-json",
+            token_json.to_str().unwrap(),
+        ],
+    )
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("alex.rivera@example.com"), "{}", stdout(&out));
-    assert!(!token_json.exists(), "import moves the plaintext file into the keyring");
+    assert!(
+        stdout(&out).contains("alex.rivera@example.com"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !token_json.exists(),
+        "import moves the plaintext file into the keyring"
+    );
 
     let out = run(&p, &["status", "--json"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -197,16 +230,44 @@ async fn import_status_export_logout_round_trip() {
     let account = &status["status"]["accounts"][0];
     assert_eq!(account["email"], "alex.rivera@example.com");
     assert_eq!(account["state"], "ok");
-    assert!(!stdout(&out).contains(&minted.refresh_token), "status leaked a token");
+    assert!(
+        !stdout(&out).contains(&minted.refresh_token),
+        "status leaked a token"
+    );
 
     let exported = p.path("out/token.json");
     std::fs::create_dir_all(p.path("out")).unwrap();
-    let out = run(&p, &["export", "google-chat", "--token-json", exported.to_str().unwrap()]).await;
+    let out = run(
+        &p,
+        &[
+            "export",
+            "google-chat",
+            "--token-json",
+            exported.to_str().unwrap(),
+        ],
+    )
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("plaintext"), "the export warns: {}", stderr(&out));
-    let written: Value = serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
-    for key in ["token", "refresh_token", "token_uri", "client_id", "client_secret", "scopes", "expiry"] {
-        assert!(written.get(key).is_some(), "token.json lacks {key}: {written}");
+    assert!(
+        stderr(&out).contains("plaintext"),
+        "the export warns: {}",
+        stderr(&out)
+    );
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    for key in [
+        "token",
+        "refresh_token",
+        "token_uri",
+        "client_id",
+        "client_secret",
+        "scopes",
+        "expiry",
+    ] {
+        assert!(
+            written.get(key).is_some(),
+            "token.json lacks {key}: {written}"
+        );
     }
     assert_eq!(written["refresh_token"], minted.refresh_token);
     #[cfg(unix)]
@@ -218,7 +279,11 @@ async fn import_status_export_logout_round_trip() {
 
     let out = run(&p, &["logout", "google-chat"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(emu.knobs().live_refresh_tokens(None), 0, "logout revokes at the provider");
+    assert_eq!(
+        emu.knobs().live_refresh_tokens(None),
+        0,
+        "logout revokes at the provider"
+    );
     let out = run(&p, &["status", "--json"]).await;
     let status: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["status"]["accounts"], json!([]));
@@ -261,8 +326,12 @@ impl Shim {
     }
     fn read(&mut self) -> Value {
         let mut line = String::new();
-        assert!(self.stdout.read_line(&mut line).unwrap() > 0, "the shim closed stdout");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout carried a non-JSON line ({e}): {line}"))
+        assert!(
+            self.stdout.read_line(&mut line).unwrap() > 0,
+            "the shim closed stdout"
+        );
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout carried a non-JSON line ({e}): {line}"))
     }
     fn initialize(&mut self, id: u64) -> Value {
         self.send_raw(
@@ -300,7 +369,12 @@ fn garbage_and_oversized_lines_get_errors_and_everything_survives() {
     shim.send_raw(&big);
     let reply = shim.read();
     assert_eq!(reply["error"]["code"], -32600, "{reply}");
-    assert!(reply["error"]["message"].as_str().unwrap().contains("too large"));
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too large")
+    );
 
     // The same session still works.
     shim.send_raw(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
@@ -311,6 +385,9 @@ fn garbage_and_oversized_lines_get_errors_and_everything_survives() {
 
     // And so does the daemon: a new session is served.
     let mut again = Shim::start(&p);
-    assert_eq!(again.initialize(1)["result"]["serverInfo"]["name"], "chatkey");
+    assert_eq!(
+        again.initialize(1)["result"]["serverInfo"]["name"],
+        "chatkey"
+    );
     assert!(again.finish().success());
 }

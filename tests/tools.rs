@@ -365,10 +365,24 @@ async fn sender_names_cost_one_people_call_per_page_and_none_when_cached() {
             .count()
     };
     knobs.clear_request_log();
-    let page = ok(&client, "google_chat_list_messages", json!({"space": space, "days_window": 30, "limit": 200})).await;
+    let page = ok(
+        &client,
+        "google_chat_list_messages",
+        json!({"space": space, "days_window": 30, "limit": 200}),
+    )
+    .await;
     assert!(page["count"].as_u64().unwrap() > 50);
-    assert_eq!(people_calls(), 1, "one batched People call for the whole page");
+    assert_eq!(
+        people_calls(),
+        1,
+        "one batched People call for the whole page"
+    );
     knobs.clear_request_log();
-    ok(&client, "google_chat_list_messages", json!({"space": space, "days_window": 30, "limit": 200})).await;
+    ok(
+        &client,
+        "google_chat_list_messages",
+        json!({"space": space, "days_window": 30, "limit": 200}),
+    )
+    .await;
     assert_eq!(people_calls(), 0, "names come from the cache");
 }

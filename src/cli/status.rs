@@ -84,6 +84,9 @@ fn print_human(report: &Value) {
             "daemon not running (it starts when an assistant connects)".to_owned()
         }
     );
+    if let Some(problem) = status["problem"].as_str() {
+        println!("problem: {problem}");
+    }
     let accounts = status["accounts"].as_array().cloned().unwrap_or_default();
     if accounts.is_empty() {
         println!("No account is signed in. Run: chatkey login google-chat");

@@ -42,6 +42,15 @@ impl KeyringStore {
         })
     }
 
+    /// A store that connects on first use (and again after a failure), so a daemon started
+    /// while the keyring is down keeps running and recovers when the keyring comes back.
+    pub fn lazy(service: String) -> Self {
+        Self {
+            service,
+            backend: Mutex::new(None),
+        }
+    }
+
     pub fn service(&self) -> &str {
         &self.service
     }
