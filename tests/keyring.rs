@@ -224,7 +224,9 @@ async fn works_from_spawn_blocking_in_a_multi_thread_runtime() {
     }
 }
 
-/// A session bus on which nothing provides (or can start) a Secret Service.
+/// A private session bus on which nothing provides (or can start) a Secret Service. A
+/// `silent` bus also drops every reply to us, so calls wait forever: the case the per-call
+/// timeout exists for.
 struct BareBus {
     pid: String,
     address: String,
@@ -232,9 +234,16 @@ struct BareBus {
 }
 
 impl BareBus {
-    fn start() -> Option<Self> {
+    fn start(silent: bool) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("bus.conf");
+        // Debian's session policy, minus service directories. Leaving out the `eavesdrop`
+        // allowances makes dbus-daemon drop replies (measured): that is the silent bus.
+        let policy = if silent {
+            r#"<allow send_destination="*"/><allow own="*"/>"#
+        } else {
+            r#"<allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/>"#
+        };
         std::fs::write(
             &config,
             format!(
@@ -244,7 +253,7 @@ impl BareBus {
   <type>session</type>
   <listen>unix:dir={}</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default"><allow send_destination="*"/><allow own="*"/></policy>
+  <policy context="default">{policy}</policy>
 </busconfig>"#,
                 dir.path().display()
             ),
@@ -280,53 +289,187 @@ impl Drop for BareBus {
     }
 }
 
-/// Runs `child_expects_unavailable` in a fresh process with the given session bus address
-/// (the bus address is read once per process, so this cannot be done in-process).
-fn run_child(bus_address: &str) -> String {
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "keyring::child_expects_unavailable",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env(CHILD_ENV, "1")
-        .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
-        .output()
+/// A command that runs `keyring_child` in a fresh process in `mode` (the session bus
+/// address is read once per process, so broken buses cannot be tested in-process).
+fn child(mode: &str) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "keyring::keyring_child",
+        "--ignored",
+        "--nocapture",
+    ])
+    .env(CHILD_ENV, mode);
+    cmd
+}
+
+/// Runs a child with a time limit, so a hang shows up as a failure, not as a stuck test.
+fn run(mut cmd: Command, what: &str) -> String {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the keyring child ({what}) hung for 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         out.status.success() && stdout.contains("1 passed"),
-        "child failed:\n{stdout}\n{stderr}"
+        "child ({what}) failed:\n{stdout}\n{stderr}"
     );
+    for line in stdout.lines().filter(|l| l.starts_with("RESULT ")) {
+        eprintln!("keyring child ({what}): {}", &line["RESULT ".len()..]);
+    }
     stdout
+}
+
+fn run_child(mode: &str, bus_address: &str) -> String {
+    let mut cmd = child(mode);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", bus_address);
+    run(cmd, mode)
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A locked login keyring, in a private session of its own (locking the shared test
+/// session's keyring would break every other test). Without a display, gnome-keyring's
+/// unlock prompt cannot be shown and the call fails at once; on a desktop the person would
+/// see the prompt instead.
+#[test]
+fn locked_keyring_is_reported_as_locked() {
+    let tools = ["dbus-run-session", "gnome-keyring-daemon", "gdbus"];
+    if let Some(missing) = tools.iter().find(|t| !have(t)) {
+        assert!(
+            !required(),
+            "{missing} is needed for the locked-keyring test"
+        );
+        eprintln!("SKIPPED keyring::locked: {missing} is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = dir.path().join("run");
+    std::fs::create_dir(&runtime).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let test_binary = child("locked").get_program().to_owned();
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args([
+        "--",
+        "sh",
+        "-c",
+        "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$0\" --exact keyring::keyring_child --ignored --nocapture",
+    ])
+    .arg(test_binary)
+    .env(CHILD_ENV, "locked")
+    .env("HOME", dir.path())
+    .env("XDG_DATA_HOME", dir.path().join("data"))
+    .env("XDG_CONFIG_HOME", dir.path().join("config"))
+    .env("XDG_CACHE_HOME", dir.path().join("cache"))
+    .env("XDG_RUNTIME_DIR", &runtime)
+    .env_remove("DISPLAY")
+    .env_remove("WAYLAND_DISPLAY")
+    .env_remove("DBUS_SESSION_BUS_ADDRESS")
+    .env_remove("GNOME_KEYRING_CONTROL");
+    let out = run(cmd, "locked");
+    assert!(out.contains("the keyring is locked"), "{out}");
 }
 
 #[test]
 fn bus_without_secret_service_is_unavailable_with_the_fix() {
-    let Some(bus) = BareBus::start() else { return };
-    let out = run_child(&bus.address);
+    let Some(bus) = BareBus::start(false) else {
+        return;
+    };
+    let out = run_child("unavailable", &bus.address);
     assert!(out.contains("org.freedesktop.secrets"), "{out}");
 }
 
 #[test]
 fn missing_session_bus_is_unavailable_with_the_fix() {
-    let out = run_child("unix:path=/nonexistent/chatkey-test-bus");
+    let out = run_child("unavailable", "unix:path=/nonexistent/chatkey-test-bus");
     assert!(out.contains("D-Bus session bus"), "{out}");
 }
 
 #[test]
-#[ignore = "helper: run in a child process by the *_is_unavailable_with_the_fix tests"]
-fn child_expects_unavailable() {
-    assert!(
-        std::env::var_os(CHILD_ENV).is_some(),
-        "this helper runs only as a child of the keyring tests (it needs {CHILD_ENV} and a broken DBUS_SESSION_BUS_ADDRESS)"
-    );
-    let err = KeyringStore::new(unique_service("child")).unwrap_err();
+fn a_bus_that_never_answers_times_out_instead_of_hanging() {
+    let Some(bus) = BareBus::start(true) else {
+        return;
+    };
+    let out = run_child("silent", &bus.address);
+    assert!(out.contains("did not answer"), "{out}");
+}
+
+#[test]
+#[ignore = "helper: run in a child process by the keyring tests that break the session bus"]
+fn keyring_child() {
+    let mode = std::env::var(CHILD_ENV).unwrap_or_else(|_| {
+        panic!("this helper runs only as a child of the keyring tests (it needs {CHILD_ENV} and a broken DBUS_SESSION_BUS_ADDRESS)")
+    });
+    if mode == "locked" {
+        let store = KeyringStore::new(unique_service("locked")).unwrap();
+        let alex = account("alex@example.com");
+        store
+            .save(&alex, &SecretString::from("1//before-lock"))
+            .unwrap();
+        let lock = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.freedesktop.secrets",
+                "--object-path",
+                "/org/freedesktop/secrets",
+                "--method",
+                "org.freedesktop.Secret.Service.Lock",
+                "['/org/freedesktop/secrets/collection/login']",
+            ])
+            .status()
+            .unwrap();
+        assert!(lock.success());
+        let err = store.load(&alex).unwrap_err();
+        println!("RESULT load from a locked keyring: {err}");
+        assert_eq!(err, StoreError::Locked);
+        assert!(err.to_string().contains("unlock"), "{err}");
+        let err = store
+            .save(&alex, &SecretString::from("1//after"))
+            .unwrap_err();
+        assert_eq!(err, StoreError::Locked);
+        return;
+    }
+    let started = std::time::Instant::now();
+    let err = match mode.as_str() {
+        "silent" => {
+            KeyringStore::with_timeout(unique_service("child"), std::time::Duration::from_secs(2))
+        }
+        _ => KeyringStore::new(unique_service("child")),
+    }
+    .unwrap_err();
     let text = err.to_string();
-    println!("KeyringStore::new error: {text}");
+    println!(
+        "RESULT KeyringStore::new error after {:?}: {text}",
+        started.elapsed()
+    );
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
     assert!(text.contains("gnome-keyring"), "{text}");
     assert!(text.contains("then run chatkey again"), "{text}");
+    if mode == "silent" {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
 }

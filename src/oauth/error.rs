@@ -79,7 +79,7 @@ fn suffix(description: &Option<String>) -> String {
 /// "5 min", "90 s": durations as a person reads them in a one-line error.
 pub(crate) fn human(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs >= 60 && secs % 60 == 0 {
+    if secs >= 60 && secs.is_multiple_of(60) {
         format!("{} min", secs / 60)
     } else if secs >= 1 {
         format!("{secs} s")

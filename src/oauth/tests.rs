@@ -247,7 +247,8 @@ async fn dropping_the_sign_in_closes_the_port() {
 #[tokio::test]
 async fn token_endpoint_errors_map_to_variants() {
     let refresh_token = SecretString::from("1//old-refresh-SENTINEL-4");
-    let cases: [(StatusCode, &'static str, fn(&OAuthError) -> bool); 5] = [
+    type Case = (StatusCode, &'static str, fn(&OAuthError) -> bool);
+    let cases: [Case; 5] = [
         (
             StatusCode::BAD_REQUEST,
             r#"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#,

@@ -4,22 +4,33 @@
 //! an error that says how to get one, and nothing is ever written to a plaintext file.
 //!
 //! The store handle is explicit (`Entry::new_in_store`), not keyring-core's process-wide
-//! default, so nothing else in the process can swap it for a mock. Calls block on D-Bus (or
-//! the platform API) and must run outside async tasks (`spawn_blocking`): when another crate
-//! enables zbus's `tokio` feature, zbus's blocking API would otherwise refuse to run.
+//! default, so nothing else in the process can swap it for a mock.
 //!
-//! A connection can go stale (the keyring daemon restarted); an operation that fails on a
-//! connection made earlier is retried once on a fresh one.
+//! D-Bus calls have no timeout of their own: a Secret Service that never answers (or a bus
+//! whose policy drops the reply, which we measured) would block forever. So every call runs
+//! on its own short-lived thread and is abandoned after `timeout`; that thread also keeps
+//! zbus's blocking API away from any async runtime context, where it could refuse to run
+//! when another crate enables zbus's `tokio` feature. Callers still use `spawn_blocking`.
+//!
+//! A connection can go stale (the keyring daemon restarted): an operation that fails on an
+//! existing connection is retried once on a fresh one.
 
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{AccountId, SecretStore, StoreError, check_size};
 
+/// Long enough for a person to answer an unlock prompt, short enough that a wedged keyring
+/// daemon turns into an error instead of a hang.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 pub struct KeyringStore {
     service: String,
+    timeout: Duration,
     backend: Mutex<Option<Arc<CredentialStore>>>,
 }
 
@@ -27,26 +38,43 @@ impl std::fmt::Debug for KeyringStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyringStore")
             .field("service", &self.service)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
+}
+
+/// How one bounded attempt ended.
+enum Attempt<T> {
+    Done(Option<T>),
+    /// The keyring answered with an error; a fresh connection may help.
+    Failed(StoreError),
+    /// No answer in time; retrying would only double the wait.
+    TimedOut(StoreError),
 }
 
 impl KeyringStore {
     /// Connects to the platform keyring; `service` is `Paths::keyring_service()`. Blocking.
     /// Fails with `Unavailable` when there is no keyring to talk to.
     pub fn new(service: String) -> Result<Self, StoreError> {
-        let backend = platform::connect()?;
+        Self::with_timeout(service, DEFAULT_TIMEOUT)
+    }
+
+    /// Like `new`, with a different bound on each keyring call.
+    pub fn with_timeout(service: String, timeout: Duration) -> Result<Self, StoreError> {
+        let backend = connect(timeout)?;
         Ok(Self {
             service,
+            timeout,
             backend: Mutex::new(Some(backend)),
         })
     }
 
-    /// A store that connects on first use (and again after a failure), so a daemon started
-    /// while the keyring is down keeps running and recovers when the keyring comes back.
+    /// A store that connects on first use (and again after a failure), for a daemon that
+    /// must start even while the keyring is missing or locked, and recover once it is back.
     pub fn lazy(service: String) -> Self {
         Self {
             service,
+            timeout: DEFAULT_TIMEOUT,
             backend: Mutex::new(None),
         }
     }
@@ -63,34 +91,97 @@ impl KeyringStore {
         match &*slot {
             Some(store) => Ok(store.clone()),
             None => {
-                let store = platform::connect()?;
+                let store = connect(self.timeout)?;
                 *slot = Some(store.clone());
                 Ok(store)
             }
         }
     }
 
+    fn forget_backend(&self) {
+        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Runs `op` on the account's entry; `Ok(None)` when the entry does not exist.
-    fn with_entry<T>(
-        &self,
-        account: &AccountId,
-        op: impl Fn(&Entry) -> keyring_core::Result<T>,
-    ) -> Result<Option<T>, StoreError> {
+    fn with_entry<T, F>(&self, account: &AccountId, op: F) -> Result<Option<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&Entry) -> keyring_core::Result<T> + Clone + Send + 'static,
+    {
         let user = account.to_string();
-        let attempt = |fresh: bool| -> Result<Option<T>, StoreError> {
-            let store = self.backend(fresh)?;
-            let entry =
-                platform::entry(&store, &self.service, &user).map_err(platform::classify)?;
-            match op(&entry) {
-                Ok(v) => Ok(Some(v)),
-                Err(KeyringError::NoEntry) => Ok(None),
-                Err(e) => Err(platform::classify(e)),
+        let attempt = |fresh: bool| -> Attempt<T> {
+            let store = match self.backend(fresh) {
+                Ok(store) => store,
+                Err(e) => return Attempt::Failed(e),
+            };
+            let (service, user, op) = (self.service.clone(), user.clone(), op.clone());
+            let outcome = bounded(self.timeout, move || {
+                let entry = platform::entry(&store, &service, &user)?;
+                op(&entry)
+            });
+            match outcome {
+                Err(e) => Attempt::TimedOut(e),
+                Ok(Ok(v)) => Attempt::Done(Some(v)),
+                Ok(Err(KeyringError::NoEntry)) => Attempt::Done(None),
+                Ok(Err(e)) => Attempt::Failed(platform::classify(e)),
             }
         };
-        match attempt(false) {
-            Err(StoreError::Unavailable { .. } | StoreError::Backend { .. }) => attempt(true),
+        let outcome = match attempt(false) {
+            Attempt::Failed(StoreError::Unavailable { .. } | StoreError::Backend { .. }) => {
+                attempt(true)
+            }
             other => other,
+        };
+        match outcome {
+            Attempt::Done(v) => Ok(v),
+            Attempt::Failed(e) => Err(e),
+            Attempt::TimedOut(e) => {
+                // The stuck thread may hold the old connection's lock: start afresh next time.
+                self.forget_backend();
+                Err(e)
+            }
         }
+    }
+}
+
+fn connect(timeout: Duration) -> Result<Arc<CredentialStore>, StoreError> {
+    match bounded(timeout, platform::connect) {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Unavailable {
+            detail: format!(
+                "the keyring service did not answer within {} s",
+                timeout.as_secs_f32()
+            ),
+        }),
+    }
+}
+
+/// Runs `f` on its own thread and waits at most `timeout` for it. A call that does not
+/// finish is abandoned (its thread ends whenever the keyring finally answers).
+fn bounded<T: Send + 'static>(
+    timeout: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    let (tx, rx) = sync_channel(1);
+    std::thread::Builder::new()
+        .name("chatkey-keyring".to_owned())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| StoreError::Backend {
+            detail: format!("cannot start a thread for the keyring call: {e}"),
+        })?;
+    match rx.recv_timeout(timeout) {
+        Ok(v) => Ok(v),
+        Err(RecvTimeoutError::Timeout) => Err(StoreError::Backend {
+            detail: format!(
+                "the keyring did not answer within {} s (is an unlock prompt waiting?)",
+                timeout.as_secs_f32()
+            ),
+        }),
+        Err(RecvTimeoutError::Disconnected) => Err(StoreError::Backend {
+            detail: "the keyring call failed unexpectedly (its thread panicked)".to_owned(),
+        }),
     }
 }
 
@@ -112,11 +203,13 @@ impl SecretStore for KeyringStore {
 
     fn save(&self, account: &AccountId, refresh_token: &SecretString) -> Result<(), StoreError> {
         check_size(refresh_token)?;
-        let secret = refresh_token.expose_secret().as_bytes();
-        self.with_entry(account, |e| e.set_secret(secret))?
-            .ok_or_else(|| StoreError::Backend {
-                detail: "the keyring reported no entry right after writing it".to_owned(),
-            })
+        let secret = Arc::new(refresh_token.clone());
+        self.with_entry(account, move |e| {
+            e.set_secret(secret.expose_secret().as_bytes())
+        })?
+        .ok_or_else(|| StoreError::Backend {
+            detail: "the keyring reported no entry right after writing it".to_owned(),
+        })
     }
 
     fn delete(&self, account: &AccountId) -> Result<bool, StoreError> {
