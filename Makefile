@@ -54,6 +54,8 @@ $(TEST_TARGETS): export CHATKEY_SPECS_DIR := $(SPECS_DIR)
 $(TEST_TARGETS): export CHATKEY_EMULATOR_REQUEST_LOG := $(REQUEST_LOG)
 $(TEST_TARGETS): export CHATKEY_BIN_DIR ?= $(TARGET_DIR)/debug
 $(TEST_TARGETS): export RUST_BACKTRACE := 1
+# Inside the session a Secret Service always runs: a test that cannot reach it is a failure.
+$(TEST_TARGETS): export CHATKEY_REQUIRE_KEYRING := 1
 # No __pycache__ in tests/e2e (pytest honours this for its rewritten test modules too).
 $(TEST_TARGETS): export PYTHONDONTWRITEBYTECODE := 1
 
