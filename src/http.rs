@@ -10,8 +10,9 @@ use std::time::Duration;
 use rand::Rng;
 use reqwest::{RequestBuilder, Response, StatusCode};
 
-/// The shared client: rustls, no redirects (a redirect could carry the bearer token to
-/// another host), bounded connect and request times.
+/// The one HTTP client (API and OAuth calls alike): rustls, no redirects (a redirect could
+/// carry a bearer token, a client secret or an authorization code to another host), bounded
+/// connect and request times, a `chatkey/<version>` user agent.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .user_agent(concat!("chatkey/", env!("CARGO_PKG_VERSION")))

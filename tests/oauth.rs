@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chatkey::emulator::{EmulatorConfig, EmulatorHandle, FailureSpec};
-use chatkey::oauth::{
-    self, AuthorizeOptions, OAuthClientConfig, OAuthError, TokenResponse, http_client,
-};
+use chatkey::oauth::{self, AuthorizeOptions, OAuthClientConfig, OAuthError, TokenResponse};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::task::JoinHandle;
 use url::Url;
@@ -52,7 +50,7 @@ async fn sign_in(cfg: &OAuthClientConfig) -> (Result<TokenResponse, OAuthError>,
     let slot = browser.clone();
     let result = oauth::authorize(
         cfg,
-        &http_client(),
+        &chatkey::http::client(),
         AuthorizeOptions {
             open_browser: false,
             timeout: Duration::from_secs(20),
@@ -97,7 +95,7 @@ async fn consent_loop_then_refresh_then_revoke() {
         "{granted:?}"
     );
 
-    let http = http_client();
+    let http = chatkey::http::client();
     let refreshed = oauth::refresh(&cfg, &http, &refresh_token).await.unwrap();
     assert_ne!(
         refreshed.access_token.expose_secret(),
@@ -134,7 +132,7 @@ async fn revoked_grant_from_the_provider_side_needs_sign_in() {
     let refresh_token = tokens.refresh_token.unwrap();
     let revoked = emu.knobs().revoke_refresh_tokens(None).unwrap();
     assert!(revoked >= 1);
-    let err = oauth::refresh(&cfg, &http_client(), &refresh_token)
+    let err = oauth::refresh(&cfg, &chatkey::http::client(), &refresh_token)
         .await
         .unwrap_err();
     assert!(
@@ -152,7 +150,7 @@ async fn wrong_client_secret_is_invalid_client() {
 
     let mut bad = good.clone();
     bad.client_secret = Some(SecretString::from("not-the-secret"));
-    let err = oauth::refresh(&bad, &http_client(), &refresh_token)
+    let err = oauth::refresh(&bad, &chatkey::http::client(), &refresh_token)
         .await
         .unwrap_err();
     assert!(matches!(err, OAuthError::InvalidClient { .. }), "{err:?}");
@@ -182,13 +180,13 @@ async fn token_endpoint_outage_is_transient() {
             path_prefix: Some("/token".into()),
             retry_after: None,
         });
-        let err = oauth::refresh(&cfg, &http_client(), &refresh_token)
+        let err = oauth::refresh(&cfg, &chatkey::http::client(), &refresh_token)
             .await
             .unwrap_err();
         assert!(err.is_transient(), "{status}: {err:?}");
     }
     // The injected failures are used up; the grant itself is fine.
-    oauth::refresh(&cfg, &http_client(), &refresh_token)
+    oauth::refresh(&cfg, &chatkey::http::client(), &refresh_token)
         .await
         .unwrap();
     emu.shutdown().await;
@@ -203,7 +201,7 @@ async fn unreachable_token_endpoint_is_transient() {
         l.local_addr().unwrap().port()
     };
     cfg.token_url = Url::parse(&format!("http://127.0.0.1:{port}/token")).unwrap();
-    let err = oauth::refresh(&cfg, &http_client(), &SecretString::from("1//x"))
+    let err = oauth::refresh(&cfg, &chatkey::http::client(), &SecretString::from("1//x"))
         .await
         .unwrap_err();
     assert!(err.is_transient(), "{err:?}");

@@ -8,7 +8,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 
 use oauth2::{AsyncHttpClient, HttpRequest, HttpResponse};
 
@@ -17,19 +16,6 @@ use super::error::sanitize;
 
 /// A token answer is a few hundred bytes; anything far larger is not a token endpoint.
 const MAX_BODY: usize = 1024 * 1024;
-
-/// The client for token, revocation and user-info calls: rustls, no redirects (a token
-/// endpoint that redirects must not be able to bounce the client secret or a code to another
-/// host), connect and whole-request timeouts, and a `chatkey/<version>` user agent.
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .user_agent(concat!("chatkey/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("the rustls HTTP client builds with a fixed configuration")
-}
 
 /// Why an HTTP exchange with the provider failed before an OAuth answer could be read.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +120,7 @@ mod tests {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let client = http_client();
+        let client = crate::http::client();
         let req = client
             .get(format!("http://127.0.0.1:{port}/token"))
             .build()

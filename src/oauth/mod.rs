@@ -22,7 +22,7 @@ use url::Url;
 
 pub use browser::{BrowserOutcome, should_open as should_open_browser};
 pub use error::OAuthError;
-pub use http::{HttpError, http_client};
+pub use http::HttpError;
 
 use loopback::{Listener, Page};
 

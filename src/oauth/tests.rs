@@ -87,7 +87,7 @@ async fn start(
 ) {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(async move {
-        authorize(&cfg, &http_client(), opts(timeout), move |url| {
+        authorize(&cfg, &crate::http::client(), opts(timeout), move |url| {
             tx.send(url.clone()).unwrap();
         })
         .await
@@ -272,7 +272,7 @@ async fn token_endpoint_errors_map_to_variants() {
     ];
     for (status, body, check) in cases {
         let (cfg, fake) = fake(status, body).await;
-        let err = refresh(&cfg, &http_client(), &refresh_token)
+        let err = refresh(&cfg, &crate::http::client(), &refresh_token)
             .await
             .unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
@@ -293,7 +293,7 @@ async fn refresh_and_revoke_succeed() {
         r#"{"access_token":"ya29.access-SENTINEL-1","expires_in":3599,"token_type":"Bearer"}"#,
     )
     .await;
-    let http = http_client();
+    let http = crate::http::client();
     let rt = SecretString::from("1//r");
     let tokens = refresh(&cfg, &http, &rt).await.unwrap();
     assert_eq!(tokens.access_token.expose_secret(), ACCESS);
@@ -313,7 +313,7 @@ async fn revoke_of_an_already_revoked_token_is_invalid_grant() {
         r#"{"error":"invalid_token","error_description":"Token expired or revoked"}"#,
     )
     .await;
-    let err = revoke(&cfg, &http_client(), &SecretString::from("x"))
+    let err = revoke(&cfg, &crate::http::client(), &SecretString::from("x"))
         .await
         .unwrap_err();
     assert!(matches!(err, OAuthError::InvalidGrant { .. }), "{err}");
@@ -335,7 +335,7 @@ async fn redirects_from_the_token_endpoint_are_not_followed() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let (mut cfg, _) = fake(StatusCode::OK, ok_body()).await;
     cfg.token_url = Url::parse(&format!("{base}/token")).unwrap();
-    let err = refresh(&cfg, &http_client(), &SecretString::from("r"))
+    let err = refresh(&cfg, &crate::http::client(), &SecretString::from("r"))
         .await
         .unwrap_err();
     assert!(
