@@ -11,7 +11,7 @@ use crate::accounts::{AccountStatus, Registry};
 use crate::config::Config;
 use crate::paths::Paths;
 use crate::providers::ProviderId;
-use crate::providers::google_chat::{client::ChatClient, people::NameCache};
+use crate::providers::google_chat::{client::ChatClient, people::NameCache, quota::SpaceQuotas};
 use crate::tokens::SecretStore;
 use crate::tools::{ToolDef, ToolError};
 
@@ -21,6 +21,7 @@ pub struct App {
     pub accounts: Registry,
     config: RwLock<Arc<Config>>,
     pub google_names: NameCache,
+    pub google_quotas: Arc<SpaceQuotas>,
     tools: Vec<ToolDef>,
     /// Why the last reload failed (a malformed config, an unreadable accounts file).
     problem: std::sync::Mutex<Option<String>>,
@@ -53,6 +54,7 @@ impl App {
             http,
             config: RwLock::new(Arc::new(Config::default())),
             google_names: NameCache::default(),
+            google_quotas: Arc::new(SpaceQuotas::default()),
             tools: crate::core_tools::catalogue(),
             problem: std::sync::Mutex::new(None),
         });
@@ -96,6 +98,7 @@ impl App {
             self.http.clone(),
             google.endpoints(),
             account,
+            self.google_quotas.clone(),
         ))
     }
 

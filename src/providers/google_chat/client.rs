@@ -15,6 +15,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::models::*;
+use super::quota::SpaceQuotas;
 use crate::accounts::{Account, needs_sign_in};
 use crate::http::{RetryPolicy, send_with_retry};
 use crate::paths::GoogleEndpoints;
@@ -31,6 +32,7 @@ pub struct ChatClient {
     endpoints: GoogleEndpoints,
     account: Arc<Account>,
     retry: RetryPolicy,
+    quotas: Arc<SpaceQuotas>,
 }
 
 /// Which thread a new message goes to, and what happens when the thread is gone.
@@ -43,13 +45,35 @@ pub enum ReplyOption {
 }
 
 impl ChatClient {
-    pub fn new(http: reqwest::Client, endpoints: GoogleEndpoints, account: Arc<Account>) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        endpoints: GoogleEndpoints,
+        account: Arc<Account>,
+        quotas: Arc<SpaceQuotas>,
+    ) -> Self {
         Self {
             http,
             endpoints,
             account,
             retry: RetryPolicy::default(),
+            quotas,
         }
+    }
+
+    /// Fails early, naming the permission, when the sign-in did not grant `scope` (the
+    /// part after `https://www.googleapis.com/auth/`), instead of a vague 403 from Google.
+    pub fn require_scope(&self, scope: &str) -> Result<(), ToolError> {
+        let granted = &self.account.record().scopes;
+        let full = format!("https://www.googleapis.com/auth/{scope}");
+        if granted.is_empty() || granted.iter().any(|s| s == &full || s == scope) {
+            return Ok(());
+        }
+        Err(ToolError::new(
+            ToolErrorKind::PermissionDenied,
+            format!(
+                "this needs the Google permission `{scope}`, which this sign-in did not grant: run `chatkey login google-chat` and allow every requested access"
+            ),
+        ))
     }
 
     pub fn endpoints(&self) -> &GoogleEndpoints {
@@ -69,6 +93,13 @@ impl ChatClient {
         body: Option<&Value>,
         idempotent: bool,
     ) -> Result<T, ToolError> {
+        if let Some(space) = super::quota::space_of(url.path()) {
+            if method == Method::GET {
+                self.quotas.read(&space).await;
+            } else {
+                self.quotas.write(&space).await;
+            }
+        }
         for attempt in 0..2 {
             let token = self.account.access_token().await?;
             let response = send_with_retry(&self.retry, idempotent, || {

@@ -5,19 +5,23 @@ pub mod identity;
 pub mod models;
 pub mod names;
 pub mod people;
+pub mod quota;
 pub mod tools;
 
 use crate::config::GoogleChatConfig;
 use crate::oauth::OAuthClientConfig;
 
 /// The least-privilege scopes the Google Chat tools need: identity (who signed in), reading
-/// spaces, reading and sending messages, and looking up senders' names in the directory.
+/// spaces, reading, sending and reacting to messages (with attachments), adding and removing
+/// members, read state (unread, mark read), and senders' names from the directory.
 pub const DEFAULT_SCOPES: &[&str] = &[
     "openid",
     "https://www.googleapis.com/auth/userinfo.email",
     "https://www.googleapis.com/auth/userinfo.profile",
     "https://www.googleapis.com/auth/chat.spaces.readonly",
     "https://www.googleapis.com/auth/chat.messages",
+    "https://www.googleapis.com/auth/chat.memberships",
+    "https://www.googleapis.com/auth/chat.users.readstate",
     "https://www.googleapis.com/auth/directory.readonly",
 ];
 

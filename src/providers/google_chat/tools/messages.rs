@@ -1,37 +1,25 @@
-//! The Google Chat tools: what an assistant can ask for, described for an LLM, and the
-//! views of spaces and messages they return.
+//! Reading and sending messages: list a window of a space, get one, send one.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::client::{ChatClient, ReplyOption};
-use super::models::{Message, NewMessage, Space, Thread};
-use super::names;
-use super::people::Sender;
+use super::super::client::ReplyOption;
+use super::super::models::{NewMessage, Thread};
+use super::super::names;
+use super::views::{MessageView, message_views};
 use crate::app::App;
-use crate::providers::ProviderId;
 use crate::tools::{Hints, ToolDef, ToolError};
 
-const P: Option<ProviderId> = Some(ProviderId::GoogleChat);
+use super::GOOGLE_CHAT as P;
+
 /// Google's limit for a message's text.
 const MAX_TEXT_BYTES: usize = 32_000;
 
-pub fn all() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::new(
-            "google_chat_list_spaces",
-            "List Google Chat spaces",
-            "List every Google Chat space, group chat and direct message the signed-in person is a member of (all pages). \
-             Use it first to find a space's `name` (`spaces/…`) for the other google_chat tools. \
-             Optional `type` narrows to `space`, `group_chat` or `direct_message`.",
-            P,
-            Hints::READ,
-            list_spaces,
-        ),
         ToolDef::new(
             "google_chat_list_messages",
             "Read recent messages in a space",
@@ -64,198 +52,6 @@ pub fn all() -> Vec<ToolDef> {
             send_message,
         ),
     ]
-}
-
-// ---------------------------------------------------------------------------------------
-// Views: what the tools return. Names are snake_case and flat, for LLMs.
-
-#[derive(Debug, Serialize)]
-pub struct SpaceView {
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub threaded: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_active_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_count: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-impl From<Space> for SpaceView {
-    fn from(s: Space) -> Self {
-        Self {
-            kind: s
-                .space_type
-                .clone()
-                .unwrap_or_else(|| "SPACE".into())
-                .to_lowercase(),
-            threaded: s
-                .space_threading_state
-                .as_deref()
-                .map(|t| t == "THREADED_MESSAGES"),
-            member_count: s
-                .membership_count
-                .as_ref()
-                .and_then(|m| m.joined_direct_human_user_count),
-            description: s
-                .space_details
-                .and_then(|d| d.description)
-                .filter(|d| !d.is_empty()),
-            name: s.name,
-            display_name: s.display_name.filter(|n| !n.is_empty()),
-            last_active_time: s.last_active_time,
-            url: s.space_uri,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct MessageView {
-    pub name: String,
-    pub create_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_update_time: Option<String>,
-    pub sender: Sender,
-    pub text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub thread: Option<String>,
-    pub thread_reply: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub mentions: Vec<Sender>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub attachments: Vec<AttachmentView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct AttachmentView {
-    pub name: Option<String>,
-    pub file_name: Option<String>,
-    pub content_type: Option<String>,
-}
-
-/// Message views with sender and mention names filled in from one batched lookup.
-pub async fn message_views(
-    app: &App,
-    client: &ChatClient,
-    messages: Vec<Message>,
-) -> Vec<MessageView> {
-    let users: Vec<String> = messages
-        .iter()
-        .flat_map(|m| {
-            let sender = m.sender.iter().map(|s| s.name.clone());
-            let mentioned = m.annotations.iter().filter_map(|a| {
-                a.user_mention
-                    .as_ref()?
-                    .user
-                    .as_ref()
-                    .map(|u| u.name.clone())
-            });
-            sender.chain(mentioned).collect::<Vec<_>>()
-        })
-        .filter(|u| u.starts_with("users/"))
-        .collect();
-    let names = app
-        .google_names
-        .resolve(client, users.iter().map(String::as_str))
-        .await;
-    messages
-        .into_iter()
-        .map(|m| message_view(m, &names))
-        .collect()
-}
-
-fn sender_of(user: &super::models::User, names: &HashMap<String, Sender>) -> Sender {
-    names.get(&user.name).cloned().unwrap_or_else(|| Sender {
-        user: user.name.clone(),
-        display_name: user.display_name.clone(),
-        email: None,
-    })
-}
-
-fn message_view(m: Message, names: &HashMap<String, Sender>) -> MessageView {
-    let mut mentions: Vec<Sender> = m
-        .annotations
-        .iter()
-        .filter(|a| a.kind.as_deref() == Some("USER_MENTION"))
-        .filter_map(|a| a.user_mention.as_ref()?.user.as_ref())
-        .map(|u| sender_of(u, names))
-        .collect();
-    mentions.dedup();
-    MessageView {
-        sender: m
-            .sender
-            .as_ref()
-            .map(|u| sender_of(u, names))
-            .unwrap_or_default(),
-        create_time: m.create_time,
-        last_update_time: m.last_update_time.filter(|t| !t.is_empty()),
-        text: m.text.unwrap_or_default(),
-        thread: m.thread.and_then(|t| t.name),
-        thread_reply: m.thread_reply.unwrap_or(false),
-        mentions,
-        attachments: m
-            .attachment
-            .into_iter()
-            .map(|a| AttachmentView {
-                name: a.name,
-                file_name: a.content_name,
-                content_type: a.content_type,
-            })
-            .collect(),
-        name: m.name,
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListSpacesArgs {
-    /// Only spaces of this kind: `space` (named spaces), `group_chat` or `direct_message`. Default: all.
-    #[serde(rename = "type")]
-    pub kind: Option<SpaceKind>,
-    /// Email of the Google account to use when several are signed in.
-    pub account: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SpaceKind {
-    Space,
-    GroupChat,
-    DirectMessage,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SpacesResult {
-    pub count: usize,
-    pub spaces: Vec<SpaceView>,
-}
-
-async fn list_spaces(app: Arc<App>, args: ListSpacesArgs) -> Result<SpacesResult, ToolError> {
-    let client = app.google_chat(args.account.as_deref())?;
-    let filter = args.kind.map(|k| match k {
-        SpaceKind::Space => r#"spaceType = "SPACE""#,
-        SpaceKind::GroupChat => r#"spaceType = "GROUP_CHAT""#,
-        SpaceKind::DirectMessage => r#"spaceType = "DIRECT_MESSAGE""#,
-    });
-    let spaces: Vec<SpaceView> = client
-        .list_all_spaces(filter)
-        .await?
-        .into_iter()
-        .map(SpaceView::from)
-        .collect();
-    Ok(SpacesResult {
-        count: spaces.len(),
-        spaces,
-    })
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -407,7 +203,10 @@ impl PageToken {
     }
 }
 
-async fn list_messages(app: Arc<App>, args: ListMessagesArgs) -> Result<MessagesResult, ToolError> {
+pub async fn list_messages(
+    app: Arc<App>,
+    args: ListMessagesArgs,
+) -> Result<MessagesResult, ToolError> {
     let space = names::space(&args.space)?;
     let continued = args
         .page_token
@@ -478,7 +277,7 @@ pub struct GetMessageArgs {
     pub account: Option<String>,
 }
 
-async fn get_message(app: Arc<App>, args: GetMessageArgs) -> Result<MessageView, ToolError> {
+pub async fn get_message(app: Arc<App>, args: GetMessageArgs) -> Result<MessageView, ToolError> {
     let name = names::message(&args.message)?;
     let client = app.google_chat(args.account.as_deref())?;
     let message = client.get_message(&name).await?;
@@ -510,7 +309,7 @@ pub struct SentMessage {
     pub text: String,
 }
 
-async fn send_message(app: Arc<App>, args: SendMessageArgs) -> Result<SentMessage, ToolError> {
+pub async fn send_message(app: Arc<App>, args: SendMessageArgs) -> Result<SentMessage, ToolError> {
     let space = names::space(&args.space)?;
     check_text(&args.text)?;
     let thread = args
