@@ -82,6 +82,11 @@ pub const ENDPOINTS: &[(&str, &str, &str)] = &[
         "/_emulator/token-grants",
         "token-endpoint requests by grant_type",
     ),
+    (
+        "POST",
+        "/_emulator/mint-tokens",
+        "{\"user\": \"102938475610293847562\", \"scopes\": [\"https://www.googleapis.com/auth/chat.messages\"]} → tokens for that seeded user (act as a teammate)",
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -145,6 +150,15 @@ fn seed_summary() -> Value {
         })
         .collect();
     json!({ "users": users, "spaces": spaces })
+}
+
+/// `POST /_emulator/mint-tokens`: tokens for any seeded user, so an out-of-process test
+/// can act as a teammate (post a reply) without a browser.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Mint {
+    user: String,
+    scopes: Vec<String>,
 }
 
 fn duration(seconds: f64) -> Result<Duration, String> {
@@ -234,6 +248,16 @@ pub fn handle(
                 ok(json!({}))
             }
             ("GET", "/_emulator/token-grants") => ok(json!(knobs.token_grant_counts())),
+            ("POST", "/_emulator/mint-tokens") => {
+                let m: Mint = parse(body)?;
+                let scopes: Vec<&str> = m.scopes.iter().map(String::as_str).collect();
+                let t = knobs.mint_tokens(&m.user, &scopes)?;
+                ok(json!({
+                    "access_token": t.access_token,
+                    "refresh_token": t.refresh_token,
+                    "expires_in": t.expires_in.as_secs(),
+                }))
+            }
             _ => json_response(
                 StatusCode::NOT_FOUND,
                 &json!({ "error": format!("no admin endpoint {method} {path}") }),

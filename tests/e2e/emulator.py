@@ -164,3 +164,62 @@ class Emulator:
 
     def request_log(self) -> Any:
         return self.knob("requests")
+
+
+# -- acting as a teammate -------------------------------------------------------------------
+# The workflows need a second person in the conversation. The emulator mints tokens for any
+# seeded user; the test then speaks Google's wire format directly, as that teammate's own
+# Chat client would.
+
+PRIYA_ID = "102938475610293847562"  # Priya Natarajan (src/emulator/data.rs)
+CHAT_MESSAGES_SCOPE = "https://www.googleapis.com/auth/chat.messages"
+
+
+class Teammate:
+    def __init__(self, emulator: "Emulator", user_id: str) -> None:
+        self.emulator = emulator
+        tokens = emulator.knob("mint-tokens", {"user": user_id, "scopes": [CHAT_MESSAGES_SCOPE]})
+        self._token = tokens["access_token"]
+
+    def _request(self, method: str, path: str, body: bytes, content_type: str) -> Any:
+        req = urllib.request.Request(f"{self.emulator.base_url}{path}", data=body, method=method)
+        req.add_header("Authorization", f"Bearer {self._token}")
+        req.add_header("Content-Type", content_type)
+        try:
+            with _opener.open(req, timeout=30) as resp:
+                return json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            raise AssertionError(
+                f"teammate {method} {path} answered {e.code}: {e.read().decode(errors='replace')}"
+            ) from None
+
+    def upload(self, space: str, filename: str, content: bytes, content_type: str) -> dict:
+        """`media.upload` (multipart/related): returns the `attachmentDataRef`."""
+        boundary = "chatkey-e2e-boundary"
+        meta = json.dumps({"filename": filename}).encode()
+        body = (
+            f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n".encode()
+            + meta
+            + f"\r\n--{boundary}\r\nContent-Type: {content_type}\r\n\r\n".encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        answer = self._request(
+            "POST",
+            f"/upload/v1/{space}/attachments:upload?uploadType=multipart",
+            body,
+            f"multipart/related; boundary={boundary}",
+        )
+        return answer["attachmentDataRef"]
+
+    def reply(self, thread: str, text: str, attachment_ref: dict | None = None) -> dict:
+        space = "/".join(thread.split("/")[:2])
+        message: dict[str, Any] = {"text": text, "thread": {"name": thread}}
+        if attachment_ref is not None:
+            message["attachment"] = [{"attachmentDataRef": attachment_ref}]
+        return self._request(
+            "POST",
+            f"/v1/{space}/messages?messageReplyOption=REPLY_MESSAGE_OR_FAIL",
+            json.dumps(message).encode(),
+            "application/json",
+        )
