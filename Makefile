@@ -160,9 +160,17 @@ discovery-check: specs ## check the logged requests against the discovery docume
 
 # --- bench and demo ----------------------------------------------------------------------
 
-bench: deps ## run the overhead benchmark (prints its own table)
+BENCH_OUT := $(CURDIR)/target/bench
+# Each bench prints a markdown table on stdout; both are kept and printed again together.
+# The search bench runs in-process with an in-memory secret store, so it needs no session.
+bench: deps ## run both benchmarks (overhead, search) and print their tables
+	@mkdir -p "$(BENCH_OUT)"
 	$(call section,cargo bench --bench overhead (inside scripts/with-session.sh))
-	$(SESSION) $(CARGO) bench --bench overhead
+	$(SESSION) $(CARGO) bench --bench overhead | tee "$(BENCH_OUT)/overhead.md"
+	$(call section,cargo bench --bench search)
+	$(CARGO) bench --bench search | tee "$(BENCH_OUT)/search.md"
+	$(call section,benchmark tables)
+	@cat "$(BENCH_OUT)/overhead.md" "$(BENCH_OUT)/search.md"
 
 demo: deps-build ## build and run `chatkey demo` (private session when no Secret Service here)
 	$(call section,demo)

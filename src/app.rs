@@ -2,6 +2,7 @@
 //! catalogue. One `App` lives for the daemon's life and every MCP session shares it, so a
 //! sign-in, a refreshed token or a cached sender name is seen by every assistant at once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
@@ -13,7 +14,7 @@ use crate::paths::Paths;
 use crate::providers::ProviderId;
 use crate::providers::google_chat::{client::ChatClient, people::NameCache, quota::SpaceQuotas};
 use crate::tokens::SecretStore;
-use crate::tools::{ToolDef, ToolError};
+use crate::tools::{ToolDef, ToolError, ToolErrorKind};
 
 pub struct App {
     pub paths: Paths,
@@ -25,6 +26,28 @@ pub struct App {
     tools: Vec<ToolDef>,
     /// Why the last reload failed (a malformed config, an unreadable accounts file).
     problem: std::sync::Mutex<Option<String>>,
+    /// The keyring the daemon uses; sign-ins started inside the daemon write to it.
+    store: Arc<dyn SecretStore>,
+    /// Sign-ins started inside the daemon (`chatkey_sign_in`, a notification's button).
+    sign_in: tokio::sync::Mutex<Option<SignInFlow>>,
+    /// Whether those sign-ins open a browser (off in tests and with `CHATKEY_NO_BROWSER=1`).
+    pub sign_in_opens_browser: AtomicBool,
+}
+
+/// A browser sign-in running inside the daemon.
+struct SignInFlow {
+    provider: ProviderId,
+    url: url::Url,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// What `start_sign_in` hands back: where the person finishes signing in.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInStarted {
+    pub provider: ProviderId,
+    pub url: url::Url,
+    /// A sign-in was already waiting for the browser; this is its URL.
+    pub already_running: bool,
 }
 
 /// What `chatkey status`, the control socket and `chatkey_status` report.
@@ -49,7 +72,7 @@ impl App {
         http: reqwest::Client,
     ) -> anyhow::Result<Arc<Self>> {
         let app = Arc::new(Self {
-            accounts: Registry::new(paths.clone(), store, http.clone()),
+            accounts: Registry::new(paths.clone(), store.clone(), http.clone()),
             paths,
             http,
             config: RwLock::new(Arc::new(Config::default())),
@@ -57,6 +80,11 @@ impl App {
             google_quotas: Arc::new(SpaceQuotas::default()),
             tools: crate::core_tools::catalogue(),
             problem: std::sync::Mutex::new(None),
+            store,
+            sign_in: tokio::sync::Mutex::new(None),
+            sign_in_opens_browser: AtomicBool::new(
+                crate::signin::LoginOptions::default().open_browser,
+            ),
         });
         if let Err(e) = app.reload().await {
             tracing::error!(error = %format!("{e:#}"), "configuration not loaded");
@@ -100,6 +128,77 @@ impl App {
             account,
             self.google_quotas.clone(),
         ))
+    }
+
+    /// Starts the browser sign-in inside the daemon and returns its URL at once; the daemon
+    /// picks the new token up when the person finishes (reload, `tools/list_changed`, a
+    /// "signed in" notification). One sign-in at a time: asking again returns the same URL.
+    pub async fn start_sign_in(
+        self: &Arc<Self>,
+        provider: ProviderId,
+        login_hint: Option<String>,
+    ) -> Result<SignInStarted, ToolError> {
+        let mut slot = self.sign_in.lock().await;
+        if let Some(flow) = slot.as_ref()
+            && !flow.task.is_finished()
+        {
+            if flow.provider == provider {
+                return Ok(SignInStarted {
+                    provider,
+                    url: flow.url.clone(),
+                    already_running: true,
+                });
+            }
+            // Only one loopback sign-in at a time; the older one is abandoned.
+            flow.task.abort();
+        }
+        let (url_tx, url_rx) = tokio::sync::oneshot::channel();
+        let (err_tx, err_rx) = tokio::sync::oneshot::channel::<String>();
+        let app = self.clone();
+        let opts = crate::signin::LoginOptions {
+            open_browser: self.sign_in_opens_browser.load(Ordering::Relaxed),
+            login_hint,
+            ..Default::default()
+        };
+        let task = tokio::spawn(async move {
+            let on_url = move |url: &url::Url| {
+                let _ = url_tx.send(url.clone());
+            };
+            let store = app.store.clone();
+            match crate::signin::login_into(&app.paths, provider, opts, store, on_url).await {
+                Ok(record) => {
+                    tracing::info!(provider = %provider, email = %record.email, "sign-in finished in the daemon");
+                    if let Err(e) = app.reload().await {
+                        tracing::error!(error = %format!("{e:#}"), "could not load the new sign-in");
+                    }
+                }
+                Err(e) => {
+                    let message = format!("{e:#}");
+                    tracing::warn!(provider = %provider, error = %message, "sign-in did not finish");
+                    let _ = err_tx.send(message);
+                }
+            }
+        });
+        let url = tokio::select! {
+            Ok(url) = url_rx => url,
+            Ok(message) = err_rx => {
+                return Err(ToolError::new(ToolErrorKind::Unavailable, format!("could not start the sign-in: {message}")));
+            }
+            _ = tokio::time::sleep(std::time::Duration::from_secs(20)) => {
+                task.abort();
+                return Err(ToolError::new(ToolErrorKind::Unavailable, "the sign-in did not start within 20 s; check `chatkey status` and try again"));
+            }
+        };
+        *slot = Some(SignInFlow {
+            provider,
+            url: url.clone(),
+            task,
+        });
+        Ok(SignInStarted {
+            provider,
+            url,
+            already_running: false,
+        })
     }
 
     pub fn status(&self) -> Status {

@@ -20,6 +20,49 @@ use crate::paths::endpoints_defaults as defaults;
 pub struct Config {
     #[serde(default)]
     pub providers: Providers,
+    #[serde(default)]
+    pub files: FilesConfig,
+}
+
+/// `[files]`: where the file tools (upload, download, share) may read and write.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesConfig {
+    /// Absolute directories (`~` expands to the home directory). Absent: the home directory,
+    /// hidden directories and files below it excluded. Empty: the file tools are turned off.
+    #[serde(default, deserialize_with = "allowed_dirs")]
+    pub allowed_dirs: Option<Vec<PathBuf>>,
+}
+
+/// `~` and `~/x` expanded; relative paths refused because the daemon's working directory
+/// means nothing to the person writing the config.
+fn allowed_dirs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<PathBuf>>, D::Error> {
+    let dirs = Vec::<String>::deserialize(d)?;
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned());
+    dirs.into_iter()
+        .map(|dir| {
+            let path = match (dir.strip_prefix('~'), &home) {
+                (Some(""), Some(home)) => home.clone(),
+                (Some(rest), Some(home)) if rest.starts_with('/') || rest.starts_with('\\') => {
+                    home.join(&rest[1..])
+                }
+                (Some(rest), None) if rest.is_empty() || rest.starts_with('/') => {
+                    return Err(serde::de::Error::custom(format!(
+                        "`{dir}`: the home directory is unknown; write the directory out in full"
+                    )));
+                }
+                _ => PathBuf::from(&dir),
+            };
+            if path.is_absolute() {
+                Ok(path)
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "`{dir}` is not an absolute directory; write it as `/full/path` or `~/path`"
+                )))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,6 +94,8 @@ pub struct GoogleChatConfig {
     pub people_url: Url,
     /// Overrides the default least-privilege scope set.
     pub scopes: Option<Vec<String>>,
+    /// The account (email) tools use when several are signed in and a call names none.
+    pub default_account: Option<String>,
 }
 
 impl GoogleChatConfig {
@@ -253,6 +298,18 @@ api_url = "http://127.0.0.1:8080"
         assert_eq!(g.api_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(g.token_url.as_str(), "https://oauth2.googleapis.com/token");
         assert!(!format!("{g:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn default_account_is_optional_and_read() {
+        let c = Config::parse(Path::new("c.toml"), GOOD).unwrap();
+        assert_eq!(c.google_chat().unwrap().default_account, None);
+        let text = format!("{GOOD}default_account = \"alex@example.com\"\n");
+        let c = Config::parse(Path::new("c.toml"), &text).unwrap();
+        assert_eq!(
+            c.google_chat().unwrap().default_account.as_deref(),
+            Some("alex@example.com")
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Starting the daemon process: logging, the single-instance lock, keyring, app state, then
-//! the socket server. Shared by `chatkey` (no arguments) and `chatkey daemon [--headless]`.
+//! Starting the daemon process: logging, the single-instance lock, keyring, app state, the
+//! token refresher and the notifier, then the socket server. Shared by `chatkey` (no
+//! arguments) and `chatkey daemon [--headless]`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -35,14 +36,21 @@ pub async fn start(paths: &Paths, headless: bool) -> anyhow::Result<ExitCode> {
         }
     };
     let app = App::new(paths.clone(), store, crate::http::client()).await?;
+    // Tokens are renewed ahead of expiry from here on; tool calls find them fresh.
+    let (refresher, refresher_task) = crate::refresher::Refresher::spawn(app.clone());
+    let notifier = crate::notify::spawn(app.clone());
     let services = Arc::new(DaemonServices(app));
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         profile = paths.profile(),
         "daemon starting"
     );
-    instance
+    let served = instance
         .run(services, DaemonOptions { headless }, std::future::pending())
-        .await?;
+        .await;
+    refresher.stop().await;
+    let _ = refresher_task.await;
+    notifier.abort();
+    served?;
     Ok(ExitCode::SUCCESS)
 }

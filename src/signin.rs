@@ -70,10 +70,24 @@ pub async fn login(
     on_url: impl FnOnce(&Url) + Send,
 ) -> anyhow::Result<AccountRecord> {
     ensure_supported(provider)?;
+    // Config problems are reported before the keyring is touched, as before.
+    Config::load(&paths.config_file())?.google_chat()?;
+    let store = open_store(paths).await?;
+    login_into(paths, provider, opts, store, on_url).await
+}
+
+/// `login` into a store the caller already holds (the daemon's, for `chatkey_sign_in`).
+pub async fn login_into(
+    paths: &Paths,
+    provider: ProviderId,
+    opts: LoginOptions,
+    store: Arc<dyn SecretStore>,
+    on_url: impl FnOnce(&Url) + Send,
+) -> anyhow::Result<AccountRecord> {
+    ensure_supported(provider)?;
     let config = Config::load(&paths.config_file())?;
     let google = config.google_chat()?;
     let oauth_config = google_chat::oauth_config(google);
-    let store = open_store(paths).await?;
     let http = crate::http::client();
     let tokens = oauth::authorize(
         &oauth_config,

@@ -73,13 +73,18 @@ fn stderr(o: &Output) -> String {
 
 /// Whether the real keyring answers; prints why not and skips unless it is required.
 fn keyring_ready(test: &str) -> bool {
-    let probe = chatkey::tokens::KeyringStore::new("chatkey-test-probe".into()).and_then(|s| {
-        use chatkey::tokens::SecretStore;
-        s.load(&chatkey::tokens::AccountId {
-            provider: chatkey::providers::ProviderId::GoogleChat,
-            email: "probe@invalid".into(),
+    // On a plain thread: the keyring client must not run (or be dropped) inside a runtime.
+    let probe = std::thread::spawn(|| {
+        chatkey::tokens::KeyringStore::new("chatkey-test-probe".into()).and_then(|s| {
+            use chatkey::tokens::SecretStore;
+            s.load(&chatkey::tokens::AccountId {
+                provider: chatkey::providers::ProviderId::GoogleChat,
+                email: "probe@invalid".into(),
+            })
         })
-    });
+    })
+    .join()
+    .expect("the keyring probe thread panicked");
     match probe {
         Ok(_) => true,
         Err(e) if std::env::var_os("CHATKEY_REQUIRE_KEYRING").is_some() => {

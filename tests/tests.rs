@@ -24,3 +24,26 @@ mod tools;
 // The real binaries: setup, import/export/status/logout with the real keyring, bad config,
 // bad bytes on the shim's stdin.
 mod cli;
+
+// The emulator's bulk spaces (benchmark data) read through the tools, names from People.
+mod bulk;
+
+// Threads, message edits and deletes, reactions, batch sends (wire checks and failure paths).
+mod chat_writes;
+
+// Spaces, people and members: get_space, find_direct_message, whoami, get_user_info,
+// list_members, manage_members, get_conversation_participants.
+mod chat_people;
+
+// The file tools (upload, download, share content) and their confinement to allowed directories.
+mod chat_files;
+
+// File confinement and the `[files]` config section, without the tools around them.
+mod files_confinement;
+
+// The token lifecycle: refresher, one refresh per expiry, needs sign-in, notifications,
+// chatkey_sign_in, kill -9 during rotating refreshes, no tokens in logs.
+mod lifecycle;
+
+// Search (modes, paging, parallel fetch), mentions, unread / mark read, conversation summaries.
+mod chat_search;

@@ -297,7 +297,12 @@ async fn unknown_tool_result_shape_for_unsigned_provider() {
         .iter()
         .map(|t| t.name.to_string())
         .collect();
-    assert_eq!(names, vec!["chatkey_status".to_owned()]);
+    let mut names = names;
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["chatkey_sign_in".to_owned(), "chatkey_status".to_owned()]
+    );
     let err = tool_error(&client, "google_chat_list_spaces", json!({})).await;
     assert!(err.contains("chatkey login google-chat"), "{err}");
     let result = call(&client, "chatkey_status", json!({})).await;

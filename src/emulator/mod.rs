@@ -11,6 +11,7 @@
 mod admin;
 mod auth;
 mod authorize;
+mod bulk;
 mod chat;
 mod chat_write;
 mod corpus;

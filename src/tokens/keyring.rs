@@ -52,6 +52,24 @@ enum Attempt<T> {
     TimedOut(StoreError),
 }
 
+/// The Secret Service connection blocks on D-Bus when it is closed, and zbus refuses to block
+/// inside an async runtime (it panics). Whoever drops the last store may be an async task, so
+/// the connection is closed on a thread of its own.
+impl Drop for KeyringStore {
+    fn drop(&mut self) {
+        let backend = self
+            .backend
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(backend) = backend {
+            let _ = std::thread::Builder::new()
+                .name("chatkey-keyring-close".into())
+                .spawn(move || drop(backend));
+        }
+    }
+}
+
 impl KeyringStore {
     /// Connects to the platform keyring; `service` is `Paths::keyring_service()`. Blocking.
     /// Fails with `Unavailable` when there is no keyring to talk to.

@@ -3,6 +3,10 @@
 pub mod client;
 pub mod identity;
 pub mod models;
+pub mod models_attachments;
+pub mod models_members;
+pub mod models_reactions;
+pub mod models_readstate;
 pub mod names;
 pub mod people;
 pub mod quota;
