@@ -409,8 +409,11 @@ async fn main() {
         old_req.people
     );
     println!(
-        "| messages scanned / matches found / returned | {} / {} / {} | {old_seen} / {old_found} / {old_found} |",
-        found.scanned, found.total, found.returned
+        "| messages scanned / matches found / returned | {} / {} / {} | {old_seen} / {old_found} / {} |",
+        found.scanned,
+        found.total,
+        found.returned,
+        old_found.min(MAX_RESULTS as usize)
     );
     println!(
         "| sender names, {MESSAGES_PER_SPACE} messages / {SENDERS} senders: People requests, first pass ({pages} pages of {PAGE_LIMIT}) | {} | {} |",
