@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod app;
 pub mod atomic_write;
 pub mod cli;
+pub mod clients;
 pub mod config;
 pub mod core_tools;
 pub mod daemon;

@@ -47,3 +47,6 @@ mod lifecycle;
 
 // Search (modes, paging, parallel fetch), mentions, unread / mark read, conversation summaries.
 mod chat_search;
+
+// `chatkey install-client`: merging into each assistant's MCP config, backups, idempotence.
+mod clients;

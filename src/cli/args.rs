@@ -48,6 +48,8 @@ pub enum Command {
     Import(ImportArgs),
     /// The whole loop against the built-in emulator, with no Google account needed
     Demo,
+    /// Add chatkey to an assistant's MCP config (or print the snippet with --print)
+    InstallClient(InstallClientArgs),
     /// Run the built-in Google emulator alone (for tests and experiments)
     Emulator {
         /// Port on 127.0.0.1 (0 = any free port)
@@ -111,4 +113,17 @@ pub struct ImportArgs {
     /// Keep the plaintext file instead of deleting it after the import
     #[arg(long)]
     pub keep: bool,
+}
+
+#[derive(Args)]
+pub struct InstallClientArgs {
+    /// The assistant whose MCP config gets a `chatkey` entry
+    #[arg(value_enum)]
+    pub client: crate::clients::Client,
+    /// Print the config snippet instead of changing any file
+    #[arg(long)]
+    pub print: bool,
+    /// Edit this file instead of the assistant's usual one (e.g. a project's .vscode/mcp.json)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }

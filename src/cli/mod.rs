@@ -4,6 +4,7 @@
 //! stderr, and an error is printed once by `main` with its causes.
 
 mod args;
+mod install_client;
 mod status;
 
 use std::path::Path;
@@ -96,6 +97,7 @@ async fn manage(paths: &Paths, command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => status::print(paths, json).await,
+        Command::InstallClient(a) => install_client::run(&a),
         Command::Export(a) => {
             let email =
                 signin::export_token_json(paths, a.provider, a.account.as_deref(), &a.token_json)

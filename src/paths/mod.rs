@@ -132,6 +132,28 @@ impl Paths {
     pub fn log_dir(&self) -> PathBuf {
         self.state_dir.join("logs")
     }
+    /// The personal XDG autostart entry the tray's "Start at login" writes
+    /// (`$XDG_CONFIG_HOME/autostart/chatkey.desktop`); one per profile.
+    pub fn autostart_file(&self) -> Option<PathBuf> {
+        let dirs = directories::BaseDirs::new()?;
+        Some(
+            dirs.config_dir()
+                .join("autostart")
+                .join(self.desktop_file_name()),
+        )
+    }
+    /// The system-wide autostart entry a package installs; a personal entry of the same name
+    /// with `Hidden=true` turns it off (XDG Autostart spec).
+    pub fn system_autostart_file(&self) -> PathBuf {
+        PathBuf::from("/etc/xdg/autostart").join(self.desktop_file_name())
+    }
+    fn desktop_file_name(&self) -> String {
+        if self.profile == DEFAULT_PROFILE {
+            "chatkey.desktop".to_owned()
+        } else {
+            format!("chatkey-{}.desktop", self.profile)
+        }
+    }
     /// The keyring service name; one per profile so profiles never see each other's tokens.
     pub fn keyring_service(&self) -> String {
         if self.profile == DEFAULT_PROFILE {

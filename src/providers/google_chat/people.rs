@@ -26,6 +26,12 @@ pub struct Sender {
     pub email: Option<String>,
 }
 
+/// `users/{numeric id}`: a person the People API can look up as `people/{id}`.
+fn is_person(user: &str) -> bool {
+    user.strip_prefix("users/")
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[derive(Default)]
 pub struct NameCache {
     entries: Mutex<HashMap<String, (Sender, Instant)>>,
@@ -51,7 +57,9 @@ impl NameCache {
         let mut missing = Vec::new();
         let mut seen = HashSet::new();
         for user in users {
-            if !seen.insert(user.to_owned()) {
+            // Only real people go to the People API: `users/all` (an @all mention) or an
+            // email-form name would make Google reject the whole batch.
+            if !is_person(user) || !seen.insert(user.to_owned()) {
                 continue;
             }
             match self.cached(user) {
@@ -111,5 +119,19 @@ impl NameCache {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_person;
+
+    #[test]
+    fn only_numeric_user_ids_go_to_people() {
+        assert!(is_person("users/114503258279116830001"));
+        assert!(!is_person("users/all"));
+        assert!(!is_person("users/alex@example.com"));
+        assert!(!is_person("users/"));
+        assert!(!is_person("spaces/AAA"));
     }
 }

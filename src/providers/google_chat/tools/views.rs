@@ -115,7 +115,10 @@ pub async fn message_views(
 fn sender_of(user: &super::super::models::User, names: &HashMap<String, Sender>) -> Sender {
     names.get(&user.name).cloned().unwrap_or_else(|| Sender {
         user: user.name.clone(),
-        display_name: user.display_name.clone(),
+        display_name: user
+            .display_name
+            .clone()
+            .or_else(|| (user.name == "users/all").then(|| "all members".to_owned())),
         email: None,
     })
 }
