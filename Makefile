@@ -26,9 +26,10 @@ APT_GTK := libgtk-3-dev libayatana-appindicator3-dev
 APT_TEST := dbus dbus-x11 gnome-keyring keyutils xvfb xauth dunst libsecret-tools
 APT_GUI_TEST := xdotool x11-utils imagemagick trayer
 # GTK=1 adds the tray's build deps; GTK=auto (default) adds them as soon as Cargo.toml
-# depends on tao, tray-icon or gtk. GUI_TESTS=1 adds the tray screenshot tools.
+# depends on tao, tray-icon or gtk. GUI_TESTS=1 (default) adds the tray screenshot tools and
+# makes the tray test (tests/tray.rs: Xvfb + trayer screenshots) required; GUI_TESTS=0 lets it skip.
 GTK ?= auto
-GUI_TESTS ?= 0
+GUI_TESTS ?= 1
 ifeq ($(GTK),auto)
 override GTK := $(shell grep -Eq '^[[:space:]]*(tao|tray-icon|gtk)[[:space:]]*=' Cargo.toml && echo 1 || echo 0)
 endif
@@ -56,14 +57,20 @@ $(TEST_TARGETS): export CHATKEY_BIN_DIR ?= $(TARGET_DIR)/debug
 $(TEST_TARGETS): export RUST_BACKTRACE := 1
 # Inside the session a Secret Service always runs: a test that cannot reach it is a failure.
 $(TEST_TARGETS): export CHATKEY_REQUIRE_KEYRING := 1
+ifeq ($(GUI_TESTS),1)
+$(TEST_TARGETS): export CHATKEY_REQUIRE_TRAY := 1
+endif
 # No __pycache__ in tests/e2e (pytest honours this for its rewritten test modules too).
 $(TEST_TARGETS): export PYTHONDONTWRITEBYTECODE := 1
+# tests/packaging.rs unpacks the .deb `make deb` built; under `make test` (which builds it
+# first) a missing one is a failure, elsewhere the test says so and skips.
+test: export CHATKEY_REQUIRE_DEB := 1
 
 # cargo-nextest when installed, else cargo test (expanded only by test-rust).
 HAVE_NEXTEST = $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
 .PHONY: help deps deps-build venv specs build fmt fmt-check clippy check-headless \
-	test test-rust test-e2e discovery-check bench demo clean
+	test test-rust test-e2e discovery-check bench demo clean check-targets deb
 
 help: ## list the targets
 	@echo "chatkey make targets:"
@@ -122,9 +129,42 @@ check-headless: deps-build ## the headless build (--no-default-features) compile
 	$(call section,headless build (--no-default-features) compiles)
 	$(CARGO) check --no-default-features --bins
 
+# Windows and macOS: `cargo check` only (no linker or C toolchain for them here). Build
+# scripts that compile C get packaging/stub-cc.sh, which compiles nothing and creates the
+# files they expect; only our Rust code and the crates' Rust code are checked.
+CROSS_TARGETS := x86_64-pc-windows-msvc aarch64-apple-darwin
+STUB_CC := $(CURDIR)/packaging/stub-cc.sh
+
+check-targets: ## cargo check for Windows and macOS (adds the rustup targets when missing)
+	$(call section,cargo check for $(CROSS_TARGETS))
+	@installed="$$(rustup target list --installed)"; \
+	for t in $(CROSS_TARGETS); do \
+	  grep -qx "$$t" <<<"$$installed" && continue; \
+	  echo "+ rustup target add $$t"; \
+	  rustup target add "$$t" || { echo "error: rustup could not add the $$t target (it downloads rust-std: is the network reachable?)" >&2; exit 1; }; \
+	done
+	@for t in $(CROSS_TARGETS); do \
+	  v="$$(tr - _ <<<"$$t")"; \
+	  echo "+ cargo check --target $$t --lib --bins"; \
+	  env "CC_$$v=$(STUB_CC)" "AR_$$v=$(STUB_CC)" $(CARGO) check --target "$$t" --lib --bins || exit 1; \
+	done
+
+# --- packages ----------------------------------------------------------------------------
+
+DEB_DIR := $(TARGET_DIR)/debian
+deb: deps-build ## build the .deb with cargo-deb (into target/debian) and run lintian on it
+	$(call section,cargo deb)
+	@$(CARGO) deb --version >/dev/null 2>&1 || { echo "+ cargo install cargo-deb --locked"; $(CARGO) install cargo-deb --locked; }
+	scripts/ensure-apt.sh dpkg-dev lintian
+	rm -f "$(DEB_DIR)"/chatkey_*.deb
+	$(CARGO) deb
+	$(call section,lintian)
+	@deb="$$(ls "$(DEB_DIR)"/chatkey_*.deb)"; echo "+ lintian $$deb"; \
+	lintian --fail-on error "$$deb"
+
 # --- tests -------------------------------------------------------------------------------
 
-test: deps venv specs fmt-check clippy check-headless build test-rust test-e2e discovery-check ## everything CI runs, set-up included
+test: deps venv specs fmt-check clippy check-headless check-targets build deb test-rust test-e2e discovery-check ## everything CI runs, set-up included
 	@printf '\n==== [%s] make test: all steps passed ====\n' "$$(date +%T)"
 
 # The Rust tests, inside a private desktop session (Secret Service, Xvfb, notifications).

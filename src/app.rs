@@ -201,6 +201,15 @@ impl App {
         })
     }
 
+    /// Whether a sign-in started inside the daemon is still waiting for the browser (or is
+    /// being started right now).
+    pub fn sign_in_running(&self) -> bool {
+        match self.sign_in.try_lock() {
+            Ok(slot) => slot.as_ref().is_some_and(|flow| !flow.task.is_finished()),
+            Err(_) => true,
+        }
+    }
+
     pub fn status(&self) -> Status {
         let config = self.config();
         let mut configured = Vec::new();
@@ -238,5 +247,13 @@ impl crate::daemon::Services for DaemonServices {
     fn reload(&self) -> BoxFuture<'static, anyhow::Result<()>> {
         let app = self.0.clone();
         Box::pin(async move { app.reload().await })
+    }
+
+    fn menu(&self) -> Option<serde_json::Value> {
+        Some(crate::tray::menu_report(&self.0))
+    }
+
+    fn activate(&self) -> BoxFuture<'static, ()> {
+        Box::pin(crate::tray::announce_already_running())
     }
 }

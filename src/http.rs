@@ -14,6 +14,7 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 /// carry a bearer token, a client secret or an authorization code to another host), bounded
 /// connect and request times, a `chatkey/<version>` user agent.
 pub fn client() -> reqwest::Client {
+    install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(concat!("chatkey/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
@@ -21,6 +22,17 @@ pub fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(60))
         .build()
         .expect("the HTTP client's fixed configuration is valid")
+}
+
+/// Makes rustls's process-wide crypto provider available before any client is built. On
+/// Windows reqwest is built without one (aws-lc-sys does not build for MSVC here) and ring is
+/// installed; elsewhere reqwest brings aws-lc-rs and this does nothing. Idempotent.
+pub fn install_crypto_provider() {
+    #[cfg(windows)]
+    {
+        // Err only means a provider is installed already, which is what we want.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -35,3 +35,4 @@ pub mod shim;
 pub mod signin;
 pub mod tokens;
 pub mod tools;
+pub mod tray;

@@ -63,8 +63,9 @@ pub fn message_for(event: &AccountEvent, last: Option<&Kind>) -> Option<(Kind, M
         ) => Message {
             summary: format!("{service} needs you to sign in again"),
             body: format!(
-                "{} can no longer be used by your AI assistants: {reason}. Click \"Sign in\", or run `chatkey login {}`.",
+                "{} can no longer be used by your AI assistants: {}. Click \"Sign in\", or run `chatkey login {}`.",
                 id.email,
+                reason.trim_end_matches('.'),
                 id.provider.name()
             ),
             sign_in: Some(id.clone()),

@@ -13,7 +13,7 @@
 //!
 //! After an accepted `mcp` handshake the connection carries raw MCP (newline-delimited
 //! JSON-RPC) both ways. After `control`, each request line (`{"cmd":"status"}`, `reload`,
-//! `shutdown`, `version`) gets one response line (`{"ok":true,…}` or
+//! `shutdown`, `version`, `menu`, `activate`) gets one response line (`{"ok":true,…}` or
 //! `{"ok":false,"error":"…"}`). The control channel is accepted whatever the client's version,
 //! so a newer `chatkey-mcp` can always ask an older daemon to shut down.
 //!
@@ -183,6 +183,11 @@ pub enum ControlRequest {
     Shutdown,
     /// `{"ok":true,"version":"…","pid":…}`.
     Version,
+    /// `{"ok":true,"tray":bool,"view":{icon,tooltip,items}}`: what the tray shows (or would
+    /// show), for tests and debugging.
+    Menu,
+    /// A second `chatkey` was launched: show "chatkey is already running — see the tray".
+    Activate,
 }
 
 impl ControlRequest {
@@ -192,6 +197,8 @@ impl ControlRequest {
             Self::Reload => "reload",
             Self::Shutdown => "shutdown",
             Self::Version => "version",
+            Self::Menu => "menu",
+            Self::Activate => "activate",
         }
     }
 }

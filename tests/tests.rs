@@ -50,3 +50,10 @@ mod chat_search;
 
 // `chatkey install-client`: merging into each assistant's MCP config, backups, idempotence.
 mod clients;
+
+// The real tray under Xvfb with trayer: icon pixels per state, the menu model, a second
+// launch, Quit from the menu.
+mod tray;
+
+// The .deb unpacked and run, lintian, and the Linux/macOS/Windows packaging sources.
+mod packaging;

@@ -22,6 +22,7 @@ use crate::signin::{self, LoginOptions};
 
 /// Runs the parsed command line to completion.
 pub fn main(cli: Cli) -> ExitCode {
+    crate::http::install_crypto_provider();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -29,6 +30,16 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::from(exit_code::FAILURE);
         }
     };
+    // The tray needs the main thread (GTK and AppKit insist), so the daemon moves to the
+    // runtime's worker threads and this thread runs the tray's event loop.
+    #[cfg(feature = "tray")]
+    if matches!(
+        cli.command,
+        None | Some(Command::Daemon { headless: false })
+    ) && crate::tray::available()
+    {
+        return crate::tray::main(runtime);
+    }
     match runtime.block_on(run(cli.command)) {
         Ok(code) => code,
         Err(e) => {

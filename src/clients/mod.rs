@@ -165,7 +165,7 @@ mod tests {
     #[derive(Debug, Clone, Copy)]
     enum Os {
         Linux,
-        MacOs,
+        Mac,
         Windows,
     }
 
@@ -175,7 +175,7 @@ mod tests {
                 home: "/home/ann".into(),
                 config: "/home/ann/.config".into(),
             },
-            Os::MacOs => BaseDirs {
+            Os::Mac => BaseDirs {
                 home: "/Users/ann".into(),
                 config: "/Users/ann/Library/Application Support".into(),
             },
@@ -196,7 +196,7 @@ mod tests {
             ),
             (
                 Client::ClaudeDesktop,
-                Os::MacOs,
+                Os::Mac,
                 "/Users/ann/Library/Application Support/Claude/claude_desktop_config.json",
             ),
             (
@@ -211,7 +211,7 @@ mod tests {
             ),
             (
                 Client::Vscode,
-                Os::MacOs,
+                Os::Mac,
                 "/Users/ann/Library/Application Support/Code/User/mcp.json",
             ),
             (
@@ -221,7 +221,7 @@ mod tests {
             ),
             (Client::Cursor, Os::Linux, "/home/ann/.cursor/mcp.json"),
             (Client::Cursor, Os::Windows, "C:/Users/ann/.cursor/mcp.json"),
-            (Client::ClaudeCode, Os::MacOs, "/Users/ann/.claude.json"),
+            (Client::ClaudeCode, Os::Mac, "/Users/ann/.claude.json"),
         ];
         for (client, os, want) in table {
             let got = client.config_path_in(&dirs(os));

@@ -36,6 +36,14 @@ pub trait Services: Send + Sync + 'static {
     fn status(&self) -> BoxFuture<'static, serde_json::Value>;
     /// Re-reads config, accounts and keyring (a fresh `chatkey login` is used at once).
     fn reload(&self) -> BoxFuture<'static, anyhow::Result<()>>;
+    /// The `menu` answer: what the tray shows. `None` where there is nothing to show.
+    fn menu(&self) -> Option<serde_json::Value> {
+        None
+    }
+    /// Someone launched chatkey again: let the person know this daemon is the one running.
+    fn activate(&self) -> BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// How the daemon was started; reported in `status`.

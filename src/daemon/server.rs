@@ -192,7 +192,7 @@ async fn control_loop(conn: &mut Connection, shared: &Shared) -> anyhow::Result<
                 tracing::info!(bytes = line.len(), "unknown control request");
                 let refusal = json!({
                     "ok": false,
-                    "error": "unknown control request: send {\"cmd\":\"status\"}, reload, shutdown or version"
+                    "error": "unknown control request: send {\"cmd\":\"status\"}, reload, shutdown, version, menu or activate"
                 });
                 write_line(conn, &refusal).await?;
                 continue;
@@ -224,6 +224,23 @@ async fn control_loop(conn: &mut Connection, shared: &Shared) -> anyhow::Result<
                 "pid": std::process::id(),
             }),
             ControlRequest::Shutdown => json!({ "ok": true }),
+            ControlRequest::Menu => match shared.services.menu() {
+                Some(menu) => {
+                    let mut response = json!({ "ok": true });
+                    if let (Some(out), serde_json::Value::Object(fields)) =
+                        (response.as_object_mut(), menu)
+                    {
+                        out.extend(fields);
+                    }
+                    response
+                }
+                None => json!({ "ok": false, "error": "this daemon has no menu" }),
+            },
+            ControlRequest::Activate => {
+                // Shown in the background: the launcher only waits for the acknowledgement.
+                tokio::spawn(shared.services.activate());
+                json!({ "ok": true })
+            }
         };
         write_line(conn, &response).await?;
         // Answered first, so the client knows its request was taken before the socket goes.

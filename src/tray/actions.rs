@@ -81,11 +81,24 @@ pub async fn run(
                     let started = app.start_sign_in(provider, email).await;
                     let _ = wake.send(());
                     match started {
-                        Ok(started) if !app.sign_in_opens_browser.load(std::sync::atomic::Ordering::Relaxed) => {
+                        Ok(started)
+                            if !app
+                                .sign_in_opens_browser
+                                .load(std::sync::atomic::Ordering::Relaxed) =>
+                        {
                             tracing::info!(url = %started.url, "tray sign-in started; open the URL in a browser");
-                            notify("Finish signing in", &format!("Open this link in a browser on this computer: {}", started.url)).await;
+                            notify(
+                                "Finish signing in",
+                                &format!(
+                                    "Open this link in a browser on this computer: {}",
+                                    started.url
+                                ),
+                            )
+                            .await;
                         }
-                        Ok(started) => tracing::info!(url = %started.url, "tray sign-in started in the browser"),
+                        Ok(started) => {
+                            tracing::info!(url = %started.url, "tray sign-in started in the browser")
+                        }
                         Err(e) => notify("Could not start the sign-in", &e.message).await,
                     }
                 });
@@ -121,10 +134,13 @@ pub async fn run(
             }
             Action::ToggleAutostart => {
                 let paths = app.paths.clone();
-                let result = tokio::task::spawn_blocking(move || super::autostart::toggle(&paths)).await;
+                let result =
+                    tokio::task::spawn_blocking(move || super::autostart::toggle(&paths)).await;
                 match result {
                     Ok(Ok(on)) => tracing::info!(enabled = on, "start at login changed"),
-                    Ok(Err(e)) => notify("Could not change \"Start at login\"", &format!("{e:#}")).await,
+                    Ok(Err(e)) => {
+                        notify("Could not change \"Start at login\"", &format!("{e:#}")).await
+                    }
                     Err(e) => tracing::error!(error = %e, "start-at-login task failed"),
                 }
                 let _ = wake.send(());
@@ -174,10 +190,7 @@ async fn open_logs(dir: &std::path::Path) {
 pub async fn notify(summary: &str, body: &str) {
     tracing::info!(summary, body, "notification");
     let mut notification = notify_rust::Notification::new();
-    notification
-        .appname("chatkey")
-        .summary(summary)
-        .body(body);
+    notification.appname("chatkey").summary(summary).body(body);
     #[cfg(all(unix, not(target_os = "macos")))]
     let shown = notification.show_async().await.map(|_| ());
     #[cfg(not(all(unix, not(target_os = "macos"))))]

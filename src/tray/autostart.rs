@@ -89,8 +89,7 @@ fn quote(arg: &str) -> String {
 
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     crate::atomic_write::write_atomic(path, text.as_bytes(), 0o644)
         .with_context(|| format!("cannot write {}", path.display()))
@@ -105,6 +104,9 @@ mod tests {
         assert!(is_hidden("[Desktop Entry]\nHidden=true\n"));
         assert!(!is_hidden("[Desktop Entry]\nExec=chatkey\n"));
         assert_eq!(quote("/usr/bin/chatkey"), "/usr/bin/chatkey");
-        assert_eq!(quote("/opt/my apps/chat$key"), "\"/opt/my apps/chat\\$key\"");
+        assert_eq!(
+            quote("/opt/my apps/chat$key"),
+            "\"/opt/my apps/chat\\$key\""
+        );
     }
 }

@@ -19,22 +19,27 @@ fn png(state: IconState) -> &'static [u8] {
 fn png(state: IconState) -> &'static [u8] {
     match state {
         IconState::Ok => include_bytes!("../../icons/macos/ok-template.png"),
-        IconState::NeedsAttention => include_bytes!("../../icons/macos/needs-attention-template.png"),
+        IconState::NeedsAttention => {
+            include_bytes!("../../icons/macos/needs-attention-template.png")
+        }
         IconState::Working => include_bytes!("../../icons/macos/working-template.png"),
         IconState::Error => include_bytes!("../../icons/macos/error-template.png"),
     }
 }
 
-/// Whether the icons are templates (macOS draws them in the menu bar's own colour).
-pub const TEMPLATE: bool = cfg!(target_os = "macos");
-
 /// RGBA pixels, width and height of `state`'s icon.
 pub fn rgba(state: IconState) -> anyhow::Result<(Vec<u8>, u32, u32)> {
-    let mut decoder = png::Decoder::new(png(state));
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png(state)));
     // Palette, grey or 16-bit files become plain 8-bit samples.
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info()?;
-    let mut pixels = vec![0; reader.output_buffer_size()];
+    let mut pixels = vec![
+        0;
+        reader.output_buffer_size().ok_or_else(|| anyhow::anyhow!(
+            "icon {} is too large",
+            state.name()
+        ))?
+    ];
     let frame = reader.next_frame(&mut pixels)?;
     pixels.truncate(frame.buffer_size());
     anyhow::ensure!(
@@ -63,7 +68,11 @@ mod tests {
             let (pixels, width, height) = rgba(state).unwrap();
             assert_eq!(width, height);
             assert_eq!(pixels.len(), (width * height * 4) as usize);
-            assert!(!seen.contains(&pixels), "{} repeats another icon", state.name());
+            assert!(
+                !seen.contains(&pixels),
+                "{} repeats another icon",
+                state.name()
+            );
             seen.push(pixels);
         }
     }

@@ -47,16 +47,24 @@ impl IconState {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Item {
     /// A line of information (shown greyed out).
-    Text { label: String },
+    Text {
+        label: String,
+    },
     /// A clickable entry; `id` is an `Action` in text form.
-    Action { id: String, label: String },
+    Action {
+        id: String,
+        label: String,
+    },
     /// A check box entry, such as "Start at login".
     Check {
         id: String,
         label: String,
         checked: bool,
     },
-    Submenu { label: String, items: Vec<Item> },
+    Submenu {
+        label: String,
+        items: Vec<Item>,
+    },
     Separator,
 }
 
@@ -90,7 +98,11 @@ impl Action {
     pub fn id(&self) -> String {
         match self {
             Self::SignIn { provider, email } => {
-                format!("sign-in:{}:{}", provider.name(), email.as_deref().unwrap_or(""))
+                format!(
+                    "sign-in:{}:{}",
+                    provider.name(),
+                    email.as_deref().unwrap_or("")
+                )
             }
             Self::SignOut { provider, email } => format!("sign-out:{}:{email}", provider.name()),
             Self::CopyConfig(client) => format!("copy-config:{}", client.cli_name()),
@@ -377,7 +389,11 @@ mod tests {
     fn signed_in_shows_the_refresh_countdown_and_every_fixed_entry() {
         let view = build(&status(vec![Health::Ok]), extras());
         assert_eq!(view.icon, IconState::Ok);
-        assert!(view.tooltip.contains("user0@example.com"), "{}", view.tooltip);
+        assert!(
+            view.tooltip.contains("user0@example.com"),
+            "{}",
+            view.tooltip
+        );
         let labels = labels(&view.items);
         for expected in [
             "Google Chat",
@@ -393,7 +409,10 @@ mod tests {
             "About chatkey 1.2.3",
             "Quit",
         ] {
-            assert!(labels.iter().any(|l| l == expected), "{expected} in {labels:?}");
+            assert!(
+                labels.iter().any(|l| l == expected),
+                "{expected} in {labels:?}"
+            );
         }
         assert!(!labels.iter().any(|l| l == "Sign in…"));
     }
@@ -405,13 +424,19 @@ mod tests {
         };
         let view = build(&status(vec![Health::Ok, needs.clone()]), extras());
         assert_eq!(view.icon, IconState::NeedsAttention);
-        assert!(view.tooltip.contains("user1@example.com needs you to sign in"));
+        assert!(
+            view.tooltip
+                .contains("user1@example.com needs you to sign in")
+        );
         assert!(labels(&view.items).iter().any(|l| l == "Sign in…"));
         let working = Extras {
             signing_in: true,
             ..extras()
         };
-        assert_eq!(build(&status(vec![needs.clone()]), working).icon, IconState::Working);
+        assert_eq!(
+            build(&status(vec![needs.clone()]), working).icon,
+            IconState::Working
+        );
         let mut broken = status(vec![needs]);
         broken.problem = Some("config.toml line 3: unknown key `x`".into());
         let view = build(&broken, working);
@@ -420,7 +445,10 @@ mod tests {
         let failing = Health::RefreshFailing {
             detail: "the keyring is locked".into(),
         };
-        assert_eq!(build(&status(vec![failing]), extras()).icon, IconState::Error);
+        assert_eq!(
+            build(&status(vec![failing]), extras()).icon,
+            IconState::Error
+        );
         let empty = build(&status(vec![]), extras());
         assert_eq!(empty.icon, IconState::NeedsAttention);
         assert!(labels(&empty.items).iter().any(|l| l == "Sign in…"));
