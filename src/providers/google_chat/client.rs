@@ -35,15 +35,6 @@ pub struct ChatClient {
     quotas: Arc<SpaceQuotas>,
 }
 
-/// Which thread a new message goes to, and what happens when the thread is gone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyOption {
-    /// A new thread (or the space's only thread in unthreaded spaces).
-    NewThread,
-    /// Reply in the given thread; fail rather than start a new one.
-    ReplyOrFail,
-}
-
 impl ChatClient {
     pub fn new(
         http: reqwest::Client,
@@ -214,20 +205,27 @@ impl ChatClient {
         self.get(self.endpoints.chat_resource(name), &[]).await
     }
 
-    /// Posts a message. `request_id` makes the call idempotent: Google returns the message
-    /// already created with that id instead of posting twice, so retries are safe.
-    pub async fn create_message(
+    /// Posts `text` to `space`; with `thread`, as a reply that fails rather than silently
+    /// starting a new thread when the thread is gone (`REPLY_MESSAGE_OR_FAIL`). A fresh
+    /// `requestId` makes the call idempotent: Google returns the message already created with
+    /// that id instead of posting twice, so the retries in `call` are safe.
+    pub async fn post_message(
         &self,
         space: &str,
-        message: &NewMessage,
-        request_id: &str,
-        reply: ReplyOption,
+        text: String,
+        thread: Option<String>,
     ) -> Result<Message, ToolError> {
-        let mut query = vec![("requestId", request_id.to_owned())];
-        if reply == ReplyOption::ReplyOrFail {
+        let mut query = vec![("requestId", request_id())];
+        if thread.is_some() {
             query.push(("messageReplyOption", "REPLY_MESSAGE_OR_FAIL".to_owned()));
         }
-        let body = to_value(message)?;
+        let body = to_value(&NewMessage {
+            text,
+            thread: thread.map(|name| Thread {
+                name: Some(name),
+                thread_key: None,
+            }),
+        })?;
         self.call(
             Method::POST,
             self.endpoints.chat_collection(space, "messages"),
@@ -250,6 +248,13 @@ impl ChatClient {
         query.push(("personFields", "names,emailAddresses".to_owned()));
         self.get(self.endpoints.people_batch_get(), &query).await
     }
+}
+
+/// A fresh `requestId` (128 random bits, hex).
+pub fn request_id() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn to_value<T: Serialize>(value: &T) -> Result<Value, ToolError> {

@@ -13,10 +13,9 @@ use futures::StreamExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::super::client::{ChatClient, ReplyOption};
-use super::super::models::{NewMessage, Thread};
+use super::super::client::ChatClient;
 use super::super::names;
-use super::messages::{check_text, request_id};
+use super::messages::check_text;
 use crate::app::App;
 use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
 
@@ -168,20 +167,8 @@ pub async fn batch_send(app: Arc<App>, args: BatchSendArgs) -> Result<BatchResul
 }
 
 async fn send_one(client: &ChatClient, item: Planned) -> ItemResult {
-    let reply = if item.thread.is_some() {
-        ReplyOption::ReplyOrFail
-    } else {
-        ReplyOption::NewThread
-    };
-    let body = NewMessage {
-        text: item.text,
-        thread: item.thread.clone().map(|name| Thread {
-            name: Some(name),
-            thread_key: None,
-        }),
-    };
     match client
-        .create_message(&item.space, &body, &request_id(), reply)
+        .post_message(&item.space, item.text, item.thread.clone())
         .await
     {
         Ok(message) => ItemResult {

@@ -6,8 +6,6 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::super::client::ReplyOption;
-use super::super::models::{NewMessage, Thread};
 use super::super::names;
 use super::views::{MessageView, message_views};
 use crate::app::App;
@@ -318,20 +316,8 @@ pub async fn send_message(app: Arc<App>, args: SendMessageArgs) -> Result<SentMe
         .map(|t| names::thread(&space, t))
         .transpose()?;
     let client = app.google_chat(args.account.as_deref())?;
-    let reply = if thread.is_some() {
-        ReplyOption::ReplyOrFail
-    } else {
-        ReplyOption::NewThread
-    };
-    let body = NewMessage {
-        text: args.text.clone(),
-        thread: thread.map(|name| Thread {
-            name: Some(name),
-            thread_key: None,
-        }),
-    };
     let message = client
-        .create_message(&space, &body, &request_id(), reply)
+        .post_message(&space, args.text.clone(), thread)
         .await?;
     Ok(SentMessage {
         name: message.name,
@@ -355,14 +341,6 @@ pub fn check_text(text: &str) -> Result<(), ToolError> {
         )));
     }
     Ok(())
-}
-
-/// A fresh `requestId`: Google returns the existing message for a repeated id, which makes
-/// a retried create safe.
-pub fn request_id() -> String {
-    use rand::Rng;
-    let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::super::client::{ChatClient, ReplyOption};
-use super::super::models::{Message, NewMessage, Thread};
+use super::super::client::ChatClient;
+use super::super::models::Message;
 use super::super::names;
-use super::messages::{SentMessage, check_text, request_id};
+use super::messages::{SentMessage, check_text};
 use super::views::{MessageView, message_views};
 use crate::app::App;
 use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
@@ -219,15 +219,8 @@ pub async fn reply_to_thread(app: Arc<App>, args: ReplyArgs) -> Result<SentMessa
     check_text(&args.text)?;
     let client = app.google_chat(args.account.as_deref())?;
     let (space, thread) = reference.resolve(&client).await?;
-    let body = NewMessage {
-        text: args.text.clone(),
-        thread: Some(Thread {
-            name: Some(thread.clone()),
-            thread_key: None,
-        }),
-    };
     let message = client
-        .create_message(&space, &body, &request_id(), ReplyOption::ReplyOrFail)
+        .post_message(&space, args.text.clone(), Some(thread.clone()))
         .await
         .map_err(|e| match e.kind {
             ToolErrorKind::NotFound => ToolError::not_found(format!(

@@ -19,6 +19,7 @@ use schemars::JsonSchema;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
+use super::super::client::request_id;
 use super::super::client::{ChatClient, map_error, to_value};
 use super::super::models::{Message, Thread};
 use super::super::models_attachments::{
@@ -26,7 +27,7 @@ use super::super::models_attachments::{
     related_body,
 };
 use super::super::names;
-use super::messages::{check_text, request_id};
+use super::messages::check_text;
 use crate::app::App;
 use crate::files::{Confinement, MAX_UPLOAD_BYTES};
 use crate::http::{RetryPolicy, send_with_retry};

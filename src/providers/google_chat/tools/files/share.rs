@@ -6,10 +6,8 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::super::super::client::ReplyOption;
-use super::super::super::models::{NewMessage, Thread};
 use super::super::super::names;
-use super::super::messages::{check_text, request_id};
+use super::super::messages::check_text;
 use super::{MAX_TEXT_BYTES, as_text, blocking, confinement, file_name, thread_of};
 use crate::app::App;
 use crate::files::MAX_SHARE_BYTES;
@@ -86,21 +84,7 @@ pub async fn share_file_content(app: Arc<App>, args: ShareArgs) -> Result<ShareR
     let post = compose(&name, &language, &content);
     check_text(&post.text)?;
     let client = app.google_chat(args.account.as_deref())?;
-    let reply = if thread.is_some() {
-        ReplyOption::ReplyOrFail
-    } else {
-        ReplyOption::NewThread
-    };
-    let body = NewMessage {
-        text: post.text,
-        thread: thread.map(|name| Thread {
-            name: Some(name),
-            thread_key: None,
-        }),
-    };
-    let message = client
-        .create_message(&space, &body, &request_id(), reply)
-        .await?;
+    let message = client.post_message(&space, post.text, thread).await?;
     Ok(ShareResult {
         name: message.name,
         space,
