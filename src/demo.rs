@@ -178,7 +178,17 @@ async fn run_in(env: &DemoEnv, paths: &Paths) -> anyhow::Result<()> {
         .as_array()
         .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
         .unwrap_or_default();
-    println!("   {} tools: {}", names.len(), names.join(", "));
+    let shown: Vec<&str> = names.iter().copied().take(6).collect();
+    println!(
+        "   {} tools: {}{}",
+        names.len(),
+        shown.join(", "),
+        if names.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        }
+    );
 
     step(4, "google_chat_list_spaces");
     let spaces = session
