@@ -13,10 +13,10 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::corpus::{self, EMOJI, SERVICES};
+use super::corpus::{self, EMOJI};
 use super::data::{PRIMARY_USER, SeedUser, Topic};
 use super::knobs::Knobs;
-use super::seed::Prng;
+use super::seed::{self, Prng};
 use super::state::{self, ChatState, Member, Mention, Message, Reaction, Role, Space, SpaceKind};
 
 /// How many generated people the directory holds (the most senders a bulk call can ask for).
@@ -253,62 +253,17 @@ fn expand(
     sender: &str,
     time: DateTime<Utc>,
 ) -> (String, Vec<Mention>) {
-    let mut text = String::new();
-    let mut mentions = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        text.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let key = &rest[open + 1..open + close];
-        rest = &rest[open + close + 1..];
-        let target = match key {
-            "me" => Some(PRIMARY_USER.to_string()),
-            "m" => {
-                let other = pool[rng.below(pool.len() as u64) as usize];
-                Some(if other == sender { PRIMARY_USER } else { other }.to_string())
-            }
-            "all" => Some("all".to_string()),
-            _ => None,
-        };
-        if let Some(user) = target {
-            let label = if user == "all" {
-                "@all".to_string()
-            } else {
-                format!(
-                    "@{}",
-                    state::find_user(&user)
-                        .map(|u| u.display_name())
-                        .unwrap_or_default()
-                )
-            };
-            mentions.push(Mention {
-                start: text.chars().count(),
-                length: label.chars().count(),
-                user,
-            });
-            text.push_str(&label);
-            continue;
+    seed::expand_with(template, rng, time, |key, rng| match key {
+        "me" => Some(PRIMARY_USER.to_string()),
+        "m" => {
+            let other = pool[rng.below(pool.len() as u64) as usize];
+            Some(if other == sender { PRIMARY_USER } else { other }.to_string())
         }
-        match key {
-            "svc" => text.push_str(rng.pick::<&str>(SERVICES)),
-            "n" => text.push_str(&(2 + rng.below(97)).to_string()),
-            "pr" => text.push_str(&(1000 + rng.below(4000)).to_string()),
-            "ver" => text.push_str(&format!("2.{}.{}", 10 + rng.below(8), rng.below(6))),
-            "ts" => text.push_str(&time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
-            other => {
-                text.push('{');
-                text.push_str(other);
-                text.push('}');
-            }
-        }
-    }
-    text.push_str(rest);
-    (text, mentions)
+        "all" => Some("all".to_string()),
+        _ => None,
+    })
 }
 
-/// `len` characters from `[A-Za-z0-9]`, the alphabet of space ids.
 fn alphanumeric(rng: &mut Prng, len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     (0..len)

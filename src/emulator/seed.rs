@@ -54,13 +54,38 @@ impl Prng {
     }
 }
 
-/// Expands a template's placeholders; returns the text and its mention annotations.
+/// Expands a template's placeholders for a seeded space: `{me}` mentions the primary user
+/// (when they are a member and not the sender), `{m}` another member, `{all}` @all.
 pub fn expand(
     template: &str,
     rng: &mut Prng,
     space: &SeedSpace,
     sender: &str,
     time: DateTime<Utc>,
+) -> (String, Vec<Mention>) {
+    let others: Vec<&str> = space
+        .members
+        .iter()
+        .map(|(u, _)| *u)
+        .filter(|u| *u != sender)
+        .collect();
+    let primary_is_member = space.members.iter().any(|(u, _)| *u == PRIMARY_USER);
+    expand_with(template, rng, time, |key, rng| match key {
+        "me" if sender != PRIMARY_USER && primary_is_member => Some(PRIMARY_USER.to_string()),
+        "me" | "m" => Some(rng.pick(&others).to_string()),
+        "all" => Some("all".to_string()),
+        _ => None,
+    })
+}
+
+/// Expands a template's placeholders; returns the text and its mention annotations.
+/// `mention` says whom a placeholder mentions (`Some(user id)`, or `"all"`), or `None` when
+/// the placeholder is not a mention; the other placeholders (`{svc}`, `{n}`, …) are filled here.
+pub fn expand_with(
+    template: &str,
+    rng: &mut Prng,
+    time: DateTime<Utc>,
+    mut mention: impl FnMut(&str, &mut Prng) -> Option<String>,
 ) -> (String, Vec<Mention>) {
     let mut text = String::new();
     let mut mentions = Vec::new();
@@ -74,36 +99,17 @@ pub fn expand(
         };
         let key = &rest[open + 1..open + close];
         rest = &rest[open + close + 1..];
-        let others: Vec<&str> = space
-            .members
-            .iter()
-            .map(|(u, _)| *u)
-            .filter(|u| *u != sender)
-            .collect();
-        let mention_of = |user: &str| {
-            if user == "all" {
+        if let Some(user) = mention(key, rng) {
+            let label = if user == "all" {
                 "@all".to_string()
             } else {
                 format!(
                     "@{}",
-                    find_user(user)
+                    find_user(&user)
                         .map(|u| u.display_name())
                         .unwrap_or_default()
                 )
-            }
-        };
-        let target = match key {
-            "me" if sender != PRIMARY_USER
-                && space.members.iter().any(|(u, _)| *u == PRIMARY_USER) =>
-            {
-                Some(PRIMARY_USER.to_string())
-            }
-            "me" | "m" => Some(rng.pick(&others).to_string()),
-            "all" => Some("all".to_string()),
-            _ => None,
-        };
-        if let Some(user) = target {
-            let label = mention_of(&user);
+            };
             mentions.push(Mention {
                 start: text.chars().count(),
                 length: label.chars().count(),
