@@ -28,17 +28,7 @@ pub struct World {
 
 /// Paths for a private profile under `root`.
 pub fn paths_in(root: &Path) -> Paths {
-    Paths::from_lookup(|name| {
-        let v: Option<OsString> = match name {
-            "CHATKEY_PROFILE" => Some("test".into()),
-            "CHATKEY_CONFIG_DIR" => Some(root.join("config").into()),
-            "CHATKEY_RUNTIME_DIR" => Some(root.join("run").into()),
-            "CHATKEY_STATE_DIR" => Some(root.join("state").into()),
-            _ => None,
-        };
-        v
-    })
-    .unwrap()
+    profile_paths(root, "test")
 }
 
 /// An emulator plus an app signed in through the real OAuth loop (auto-consent; reqwest plays
@@ -147,4 +137,66 @@ pub async fn tool_error(client: &Client, tool: &str, args: Value) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// Paths for profile `profile` with every directory under `root`.
+pub fn profile_paths(root: &Path, profile: &str) -> Paths {
+    let root = root.to_owned();
+    let profile = profile.to_owned();
+    Paths::from_lookup(move |name| {
+        let v: Option<OsString> = match name {
+            "CHATKEY_PROFILE" => Some(profile.clone().into()),
+            "CHATKEY_CONFIG_DIR" => Some(root.join("config").into()),
+            "CHATKEY_RUNTIME_DIR" => Some(root.join("run").into()),
+            "CHATKEY_STATE_DIR" => Some(root.join("state").into()),
+            _ => None,
+        };
+        v
+    })
+    .unwrap()
+}
+
+/// Runs a blocking keyring call on a plain thread: the Secret Service client blocks on its
+/// own runtime, which may not start (or be dropped) inside the test's.
+pub fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(f).join().unwrap()
+}
+
+/// Signs `email` in for the profile of `paths` the way `chatkey login` leaves it: the refresh
+/// token in the real keyring, then the account record (with the default scopes).
+pub fn store_signed_in_account(
+    paths: &Paths,
+    email: &str,
+    display_name: Option<&str>,
+    refresh_token: &str,
+) -> AccountId {
+    let id = AccountId {
+        provider: ProviderId::GoogleChat,
+        email: email.to_owned(),
+    };
+    let (service, save_id, token) = (
+        paths.keyring_service(),
+        id.clone(),
+        refresh_token.to_owned(),
+    );
+    off_runtime(move || {
+        chatkey::tokens::KeyringStore::new(service)
+            .unwrap()
+            .save(&save_id, &secrecy::SecretString::from(token))
+            .unwrap()
+    });
+    let mut accounts = Accounts::load(&paths.accounts_file()).unwrap();
+    accounts.upsert(AccountRecord {
+        provider: ProviderId::GoogleChat,
+        email: email.to_owned(),
+        user_id: None,
+        display_name: display_name.map(str::to_owned),
+        scopes: chatkey::providers::google_chat::DEFAULT_SCOPES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        signed_in_at: chrono::Utc::now(),
+    });
+    accounts.save(&paths.accounts_file()).unwrap();
+    id
 }

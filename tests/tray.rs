@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 use chatkey::emulator::{self, EmulatorConfig};
 use chatkey::paths::Paths;
 use chatkey::protocol::ControlRequest;
-use chatkey::providers::ProviderId;
-use chatkey::tokens::{AccountId, AccountRecord, Accounts, KeyringStore, SecretStore};
-use secrecy::SecretString;
+use chatkey::tokens::{KeyringStore, SecretStore};
 use serde_json::Value;
+
+use crate::support::{off_runtime, profile_paths, store_signed_in_account};
 
 const CHATKEY: &str = env!("CARGO_BIN_EXE_chatkey");
 /// The icons' fill colours (icons/src/*.svg).
@@ -47,10 +47,6 @@ fn ready() -> bool {
     }
     eprintln!("skipping the tray test ({why})");
     false
-}
-
-fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::spawn(f).join().unwrap()
 }
 
 fn out_dir() -> PathBuf {
@@ -167,42 +163,15 @@ async fn tray_icon_menu_states_second_launch_and_quit() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_owned();
     let profile = format!("tray-{}", std::process::id());
-    let lookup_root = root.clone();
-    let lookup_profile = profile.clone();
-    let paths = Paths::from_lookup(move |var| match var {
-        "CHATKEY_PROFILE" => Some(lookup_profile.clone().into()),
-        "CHATKEY_CONFIG_DIR" => Some(lookup_root.join("config").into()),
-        "CHATKEY_RUNTIME_DIR" => Some(lookup_root.join("run").into()),
-        "CHATKEY_STATE_DIR" => Some(lookup_root.join("state").into()),
-        _ => None,
-    })
-    .unwrap();
+    let paths = profile_paths(&root, &profile);
     std::fs::create_dir_all(paths.config_dir()).unwrap();
     std::fs::write(paths.config_file(), emu.config_toml()).unwrap();
-    let id = AccountId {
-        provider: ProviderId::GoogleChat,
-        email: emulator::data::PRIMARY_EMAIL.to_owned(),
-    };
-    let (service, save_id, token) = (paths.keyring_service(), id.clone(), minted.refresh_token);
-    off_runtime(move || {
-        KeyringStore::new(service)
-            .unwrap()
-            .save(&save_id, &SecretString::from(token))
-            .unwrap()
-    });
-    let mut accounts = Accounts::load(&paths.accounts_file()).unwrap();
-    accounts.upsert(AccountRecord {
-        provider: ProviderId::GoogleChat,
-        email: id.email.clone(),
-        user_id: None,
-        display_name: Some("Alex Rivera".into()),
-        scopes: chatkey::providers::google_chat::DEFAULT_SCOPES
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        signed_in_at: chrono::Utc::now(),
-    });
-    accounts.save(&paths.accounts_file()).unwrap();
+    let id = store_signed_in_account(
+        &paths,
+        emulator::data::PRIMARY_EMAIL,
+        Some("Alex Rivera"),
+        &minted.refresh_token,
+    );
 
     let mut children = Killer(Vec::new());
     children.0.push(

@@ -14,17 +14,12 @@ use chatkey::emulator::{self, EmulatorConfig, EmulatorHandle};
 use chatkey::paths::Paths;
 use chatkey::protocol::ControlRequest;
 use chatkey::providers::ProviderId;
-use chatkey::tokens::{AccountId, AccountRecord, Accounts, KeyringStore, SecretStore};
-use secrecy::SecretString;
+use chatkey::tokens::{AccountId, KeyringStore, SecretStore};
 use serde_json::Value;
 
-const CHATKEY: &str = env!("CARGO_BIN_EXE_chatkey");
+use crate::support::{off_runtime, profile_paths, store_signed_in_account};
 
-/// Runs a blocking keyring call on a plain thread: the keyring back end runs its own
-/// runtime, which may not start inside the test's.
-fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::spawn(f).join().unwrap()
-}
+const CHATKEY: &str = env!("CARGO_BIN_EXE_chatkey");
 
 fn keyring_ready(test: &str) -> bool {
     let probe = off_runtime(|| {
@@ -61,47 +56,15 @@ impl Profile {
     fn new(tag: &str, config_toml: &str, refresh_token: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let name = format!("t-{tag}-{}", std::process::id());
-        let root = dir.path().to_owned();
-        let profile = name.clone();
-        let paths = Paths::from_lookup(|var| match var {
-            "CHATKEY_PROFILE" => Some(profile.clone().into()),
-            "CHATKEY_CONFIG_DIR" => Some(root.join("config").into()),
-            "CHATKEY_RUNTIME_DIR" => Some(root.join("run").into()),
-            "CHATKEY_STATE_DIR" => Some(root.join("state").into()),
-            _ => None,
-        })
-        .unwrap();
+        let paths = profile_paths(dir.path(), &name);
         std::fs::create_dir_all(paths.config_dir()).unwrap();
         std::fs::write(paths.config_file(), config_toml).unwrap();
-        let email = chatkey::emulator::data::PRIMARY_USER.to_owned();
-        let id = AccountId {
-            provider: ProviderId::GoogleChat,
-            email: email.clone(),
-        };
-        let (service, save_id, token) = (
-            paths.keyring_service(),
-            id.clone(),
-            refresh_token.to_owned(),
+        let id = store_signed_in_account(
+            &paths,
+            chatkey::emulator::data::PRIMARY_USER,
+            None,
+            refresh_token,
         );
-        off_runtime(move || {
-            KeyringStore::new(service)
-                .unwrap()
-                .save(&save_id, &SecretString::from(token))
-                .unwrap()
-        });
-        let mut accounts = Accounts::load(&paths.accounts_file()).unwrap();
-        accounts.upsert(AccountRecord {
-            provider: ProviderId::GoogleChat,
-            email,
-            user_id: None,
-            display_name: None,
-            scopes: chatkey::providers::google_chat::DEFAULT_SCOPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            signed_in_at: chrono::Utc::now(),
-        });
-        accounts.save(&paths.accounts_file()).unwrap();
         Self {
             dir,
             name,
