@@ -145,10 +145,12 @@ async fn main() {
         dir: tempfile::tempdir().unwrap(),
     };
     let paths = env.paths();
-    let emulator = chatkey::emulator::start(chatkey::emulator::EmulatorConfig {
-        auto_consent: true,
-        ..Default::default()
-    })
+    let emulator = chatkey::providers::google_chat::emulator::start(
+        chatkey::providers::google_chat::emulator::EmulatorConfig {
+            auto_consent: true,
+            ..Default::default()
+        },
+    )
     .await
     .unwrap();
     std::fs::create_dir_all(paths.config_dir()).unwrap();

@@ -19,11 +19,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chatkey::app::App;
-use chatkey::emulator::{EmulatorConfig, EmulatorHandle};
 use chatkey::paths::Paths;
 use chatkey::protocol::SessionOptions;
 use chatkey::providers::ProviderId;
 use chatkey::providers::google_chat::client::ChatClient;
+use chatkey::providers::google_chat::emulator::{EmulatorConfig, EmulatorHandle};
 use chatkey::providers::google_chat::models::{ListMessagesResponse, Message};
 use chatkey::providers::google_chat::tools::messages::window_filter;
 use chatkey::tokens::{AccountId, AccountRecord, Accounts, MemoryStore, SecretStore};
@@ -83,7 +83,7 @@ impl Bench {
     /// An emulator and a profile signed in through the real OAuth loop (auto-consent;
     /// reqwest plays the browser), the refresh token in an in-memory store.
     async fn start() -> Self {
-        let emulator = chatkey::emulator::start(EmulatorConfig {
+        let emulator = chatkey::providers::google_chat::emulator::start(EmulatorConfig {
             auto_consent: true,
             ..Default::default()
         })
@@ -102,7 +102,7 @@ impl Bench {
         std::fs::create_dir_all(paths.config_dir()).unwrap();
         std::fs::write(paths.config_file(), emulator.config_toml()).unwrap();
         let config = chatkey::config::Config::load(&paths.config_file()).unwrap();
-        let google = config.google_chat().unwrap();
+        let google = chatkey::providers::google_chat::config::section(&config).unwrap();
         let oauth = chatkey::providers::google_chat::oauth_config(google);
         let http = chatkey::http::client();
         let tokens = chatkey::oauth::authorize(
@@ -141,10 +141,11 @@ impl Bench {
         accounts.upsert(AccountRecord {
             provider: ProviderId::GoogleChat,
             email: me.email,
-            user_id: Some(me.user_id),
+            user_id: me.user_id,
             display_name: me.display_name,
             scopes: oauth.scopes.clone(),
             signed_in_at: chrono::Utc::now(),
+            aliases: Vec::new(),
         });
         accounts.save(&paths.accounts_file()).unwrap();
         Bench {
@@ -165,7 +166,9 @@ impl Bench {
         )
         .await
         .unwrap();
-        let client = app.google_chat(None).unwrap();
+        let client = chatkey::providers::google_chat::Context::new(app.env().clone())
+            .client(None)
+            .unwrap();
         client.account().access_token().await.unwrap();
         self.emulator.knobs().clear_request_log();
         (app, client)

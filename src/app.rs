@@ -2,27 +2,26 @@
 //! catalogue. One `App` lives for the daemon's life and every MCP session shares it, so a
 //! sign-in, a refreshed token or a cached sender name is seen by every assistant at once.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 
 use futures::future::BoxFuture;
 use serde::Serialize;
 
 use crate::accounts::{AccountStatus, Registry};
-use crate::config::Config;
+use crate::config::{Config, LiveConfig};
 use crate::paths::Paths;
-use crate::providers::ProviderId;
-use crate::providers::google_chat::{client::ChatClient, people::NameCache, quota::SpaceQuotas};
+use crate::providers::{self, ProviderEnv, ProviderId};
 use crate::tokens::SecretStore;
 use crate::tools::{ToolDef, ToolError, ToolErrorKind};
 
 pub struct App {
     pub paths: Paths,
     pub http: reqwest::Client,
-    pub accounts: Registry,
-    config: RwLock<Arc<Config>>,
-    pub google_names: NameCache,
-    pub google_quotas: Arc<SpaceQuotas>,
+    pub accounts: Arc<Registry>,
+    config: Arc<LiveConfig>,
+    /// What every provider's tools share (accounts, config, HTTP, paths).
+    env: Arc<ProviderEnv>,
     tools: Vec<ToolDef>,
     /// Why the last reload failed (a malformed config, an unreadable accounts file).
     problem: std::sync::Mutex<Option<String>>,
@@ -71,14 +70,26 @@ impl App {
         store: Arc<dyn SecretStore>,
         http: reqwest::Client,
     ) -> anyhow::Result<Arc<Self>> {
-        let app = Arc::new(Self {
-            accounts: Registry::new(paths.clone(), store.clone(), http.clone()),
+        let accounts = Arc::new(Registry::new(
+            paths.clone(),
+            store.clone(),
+            http.clone(),
+            Arc::new(providers::AccountRules),
+        ));
+        let config = Arc::new(LiveConfig::default());
+        let env = Arc::new(ProviderEnv {
+            paths: paths.clone(),
+            http: http.clone(),
+            accounts: accounts.clone(),
+            config: config.clone(),
+        });
+        let app = Arc::new_cyclic(|me| Self {
+            tools: crate::core_tools::catalogue(me.clone(), &env),
+            accounts,
             paths,
             http,
-            config: RwLock::new(Arc::new(Config::default())),
-            google_names: NameCache::default(),
-            google_quotas: Arc::new(SpaceQuotas::default()),
-            tools: crate::core_tools::catalogue(),
+            config,
+            env,
             problem: std::sync::Mutex::new(None),
             store,
             sign_in: tokio::sync::Mutex::new(None),
@@ -95,8 +106,7 @@ impl App {
     /// Re-reads config and accounts (after `chatkey login`, `logout`, `setup`).
     pub async fn reload(&self) -> anyhow::Result<()> {
         let outcome = async {
-            let config = Config::load(&self.paths.config_file())?;
-            *self.config.write().unwrap() = Arc::new(config);
+            self.config.set(Config::load(&self.paths.config_file())?);
             self.accounts.reload().await
         }
         .await;
@@ -108,26 +118,31 @@ impl App {
     }
 
     pub fn config(&self) -> Arc<Config> {
-        self.config.read().unwrap().clone()
+        self.config.get()
+    }
+
+    /// What providers' tools run with; also how code outside the daemon (benchmarks) builds
+    /// a provider's context over this app.
+    pub fn env(&self) -> &Arc<ProviderEnv> {
+        &self.env
     }
 
     pub fn tools(&self) -> &[ToolDef] {
         &self.tools
     }
 
-    /// A Google Chat client for the named account (or the only one).
-    pub fn google_chat(&self, account: Option<&str>) -> Result<ChatClient, ToolError> {
-        let account = self.accounts.resolve(ProviderId::GoogleChat, account)?;
-        let config = self.config();
-        let google = config
-            .google_chat()
-            .map_err(|e| ToolError::new(crate::tools::ToolErrorKind::NeedsSignIn, e.to_string()))?;
-        Ok(ChatClient::new(
-            self.http.clone(),
-            google.endpoints(),
-            account,
-            self.google_quotas.clone(),
-        ))
+    /// The MCP instructions: what chatkey is, then a line per provider this build supports.
+    pub fn instructions(&self) -> String {
+        let mut text = String::from(
+            "chatkey gives access to the person's team chat. Only the chat services the person signed in to have tools. \
+             If a tool says an account needs signing in, call chatkey_status and tell the person what it says (chatkey_sign_in \
+             starts a sign-in).",
+        );
+        for provider in providers::all() {
+            text.push(' ');
+            text.push_str(provider.instructions());
+        }
+        text
     }
 
     /// Starts the browser sign-in inside the daemon and returns its URL at once; the daemon
@@ -212,10 +227,10 @@ impl App {
 
     pub fn status(&self) -> Status {
         let config = self.config();
-        let mut configured = Vec::new();
-        if config.providers.google_chat.is_some() {
-            configured.push(ProviderId::GoogleChat);
-        }
+        let configured = providers::all()
+            .filter(|p| p.is_configured(&config))
+            .map(|p| p.id())
+            .collect();
         Status {
             version: env!("CARGO_PKG_VERSION"),
             profile: self.paths.profile().to_owned(),

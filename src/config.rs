@@ -7,19 +7,17 @@
 
 use std::path::{Path, PathBuf};
 
-use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 use url::Url;
 
-use crate::paths::GoogleEndpoints;
-use crate::paths::endpoints_defaults as defaults;
+use crate::providers::ProvidersConfig;
 
 /// The whole configuration file. Every section is optional; an absent file is an empty config.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
-    pub providers: Providers,
+    pub providers: ProvidersConfig,
     #[serde(default)]
     pub files: FilesConfig,
 }
@@ -65,54 +63,8 @@ fn allowed_dirs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<PathBuf>>,
         .map(Some)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Providers {
-    #[serde(rename = "google-chat")]
-    pub google_chat: Option<GoogleChatConfig>,
-}
-
-/// `[providers.google-chat]`: a Google "Desktop app" OAuth client and endpoint overrides.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GoogleChatConfig {
-    pub client_id: String,
-    /// Google requires the secret even for Desktop clients; it is not a real secret there,
-    /// but it is still kept out of logs.
-    pub client_secret: SecretString,
-    #[serde(default = "defaults::auth", deserialize_with = "endpoint")]
-    pub auth_url: Url,
-    #[serde(default = "defaults::token", deserialize_with = "endpoint")]
-    pub token_url: Url,
-    #[serde(default = "defaults::revoke", deserialize_with = "endpoint")]
-    pub revoke_url: Url,
-    #[serde(default = "defaults::userinfo", deserialize_with = "endpoint")]
-    pub userinfo_url: Url,
-    #[serde(default = "defaults::api", deserialize_with = "endpoint")]
-    pub api_url: Url,
-    #[serde(default = "defaults::people", deserialize_with = "endpoint")]
-    pub people_url: Url,
-    /// Overrides the default least-privilege scope set.
-    pub scopes: Option<Vec<String>>,
-    /// The account (email) tools use when several are signed in and a call names none.
-    pub default_account: Option<String>,
-}
-
-impl GoogleChatConfig {
-    pub fn endpoints(&self) -> GoogleEndpoints {
-        GoogleEndpoints {
-            auth_url: self.auth_url.clone(),
-            token_url: self.token_url.clone(),
-            revoke_url: self.revoke_url.clone(),
-            userinfo_url: self.userinfo_url.clone(),
-            api_url: self.api_url.clone(),
-            people_url: self.people_url.clone(),
-        }
-    }
-}
-
 /// Tokens travel to these URLs, so plain `http` is allowed only to this machine.
-fn endpoint<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+pub fn endpoint<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     let text = String::deserialize(d)?;
     let url = Url::parse(&text)
         .map_err(|e| serde::de::Error::custom(format!("`{text}` is not a URL: {e}")))?;
@@ -158,10 +110,12 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "google-chat is not set up: run `chatkey setup google-chat --client-secret FILE` with the Desktop-app OAuth client JSON from Google Cloud Console (or `chatkey import google-chat --token-json PATH`)"
-    )]
-    GoogleChatMissing,
+    /// The provider's section is missing; `hint` says how to set it up.
+    #[error("{provider} is not set up: {hint}")]
+    NotSetUp {
+        provider: crate::providers::ProviderId,
+        hint: &'static str,
+    },
 }
 
 impl Config {
@@ -179,13 +133,6 @@ impl Config {
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| located_error(path, text, &e))
-    }
-
-    pub fn google_chat(&self) -> Result<&GoogleChatConfig, ConfigError> {
-        self.providers
-            .google_chat
-            .as_ref()
-            .ok_or(ConfigError::GoogleChatMissing)
     }
 }
 
@@ -212,12 +159,13 @@ fn located_error(path: &Path, text: &str, err: &toml::de::Error) -> ConfigError 
     }
 }
 
-/// Writes the Google client into `[providers.google-chat]`, keeping everything else in the
-/// file (comments, other providers, endpoint overrides) as it was.
-pub fn save_google_client(
+/// Sets `keys` in `[providers.<section>]`, keeping everything else in the file (comments,
+/// other providers, endpoint overrides) as it was. A file that does not parse is refused:
+/// rewriting it would drop what is wrong with it.
+pub fn save_provider_keys(
     path: &Path,
-    client_id: &str,
-    client_secret: &SecretString,
+    section: &str,
+    keys: &[(&str, toml_edit::Value)],
 ) -> Result<(), ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -229,7 +177,6 @@ pub fn save_google_client(
             });
         }
     };
-    // Refuse to rewrite a file we could not read correctly: the edit would drop its errors.
     Config::parse(path, &text)?;
     let mut doc: toml_edit::DocumentMut =
         text.parse()
@@ -249,25 +196,43 @@ pub fn save_google_client(
         })
         .as_table_mut()
         .ok_or_else(|| not_a_table(path, "providers"))?;
-    let google = providers
-        .entry("google-chat")
+    let table = providers
+        .entry(section)
         .or_insert_with(toml_edit::table)
         .as_table_mut()
-        .ok_or_else(|| not_a_table(path, "providers.google-chat"))?;
-    google["client_id"] = toml_edit::value(client_id);
-    google["client_secret"] = toml_edit::value(client_secret.expose_secret());
+        .ok_or_else(|| not_a_table(path, &format!("providers.{section}")))?;
+    for (key, value) in keys {
+        table[*key] = toml_edit::Item::Value(value.clone());
+    }
+    let new_text = doc.to_string();
+    // What we write must read back: a key this version rejects would break the next start.
+    Config::parse(path, &new_text)?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|source| ConfigError::Write {
             path: path.to_owned(),
             source,
         })?;
     }
-    crate::atomic_write::write_atomic(path, doc.to_string().as_bytes(), 0o600).map_err(|source| {
+    crate::atomic_write::write_atomic(path, new_text.as_bytes(), 0o600).map_err(|source| {
         ConfigError::Write {
             path: path.to_owned(),
             source,
         }
     })
+}
+
+/// The configuration the daemon runs with, swapped whole on every successful reload so a
+/// reader always sees one consistent file.
+#[derive(Default)]
+pub struct LiveConfig(std::sync::RwLock<std::sync::Arc<Config>>);
+
+impl LiveConfig {
+    pub fn get(&self) -> std::sync::Arc<Config> {
+        self.0.read().unwrap().clone()
+    }
+    pub fn set(&self, config: Config) {
+        *self.0.write().unwrap() = std::sync::Arc::new(config);
+    }
 }
 
 fn not_a_table(path: &Path, key: &str) -> ConfigError {
@@ -284,72 +249,33 @@ fn not_a_table(path: &Path, key: &str) -> ConfigError {
 mod tests {
     use super::*;
 
-    const GOOD: &str = r#"
-[providers.google-chat]
-client_id = "abc.apps.googleusercontent.com"
-client_secret = "s3cret"
-api_url = "http://127.0.0.1:8080"
-"#;
-
     #[test]
-    fn parses_and_defaults_endpoints() {
-        let c = Config::parse(Path::new("c.toml"), GOOD).unwrap();
-        let g = c.google_chat().unwrap();
-        assert_eq!(g.api_url.as_str(), "http://127.0.0.1:8080/");
-        assert_eq!(g.token_url.as_str(), "https://oauth2.googleapis.com/token");
-        assert!(!format!("{g:?}").contains("s3cret"));
-    }
-
-    #[test]
-    fn default_account_is_optional_and_read() {
-        let c = Config::parse(Path::new("c.toml"), GOOD).unwrap();
-        assert_eq!(c.google_chat().unwrap().default_account, None);
-        let text = format!("{GOOD}default_account = \"alex@example.com\"\n");
-        let c = Config::parse(Path::new("c.toml"), &text).unwrap();
-        assert_eq!(
-            c.google_chat().unwrap().default_account.as_deref(),
-            Some("alex@example.com")
-        );
-    }
-
-    #[test]
-    fn unknown_key_names_file_line_and_key() {
-        let text = "[providers.google-chat]\nclient_id = \"a\"\nclient_secret = \"b\"\ntoken_ur1 = \"https://x\"\n";
+    fn unknown_section_names_file_line_and_key() {
+        let text = "[files]\nallowed_dirs = [\"/tmp\"]\n\n[providers.nope]\nx = 1\n";
         let err = Config::parse(Path::new("/cfg/config.toml"), text)
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("/cfg/config.toml:4:"), "{err}");
-        assert!(err.contains("token_ur1"), "{err}");
+        assert!(err.starts_with("/cfg/config.toml:"), "{err}");
+        assert!(err.contains("nope"), "{err}");
     }
 
     #[test]
-    fn bad_value_names_the_key() {
-        let text = "[providers.google-chat]\nclient_id = \"a\"\nclient_secret = \"b\"\napi_url = \"http://evil.example\"\n";
-        let err = Config::parse(Path::new("c.toml"), text)
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("c.toml:4:"), "{err}");
-        assert!(err.contains("`api_url`"), "{err}");
-        assert!(err.contains("https"), "{err}");
-    }
-
-    #[test]
-    fn missing_file_is_empty_and_google_chat_says_how_to_set_up() {
+    fn missing_file_is_an_empty_config() {
         let c = Config::load(Path::new("/nonexistent/chatkey.toml")).unwrap();
-        let err = c.google_chat().unwrap_err().to_string();
-        assert!(err.contains("chatkey setup google-chat"), "{err}");
+        assert!(c.files.allowed_dirs.is_none());
     }
 
     #[test]
-    fn save_keeps_comments_and_overrides() {
+    fn save_refuses_a_file_that_does_not_parse_and_leaves_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, format!("# mine\n{GOOD}")).unwrap();
-        save_google_client(&path, "new-id", &SecretString::from("new-secret")).unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("# mine"));
-        assert!(text.contains("http://127.0.0.1:8080"));
-        let c = Config::parse(&path, &text).unwrap();
-        assert_eq!(c.google_chat().unwrap().client_id, "new-id");
+        std::fs::write(&path, "[providers.google-chat]\nclient_id = 42\n").unwrap();
+        let err =
+            save_provider_keys(&path, "google-chat", &[("client_id", "x".into())]).unwrap_err();
+        assert!(err.to_string().contains("client_id"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[providers.google-chat]\nclient_id = 42\n"
+        );
     }
 }

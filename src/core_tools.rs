@@ -2,19 +2,39 @@
 //! `chatkey_status` says what is signed in and what needs attention; `chatkey_sign_in` starts
 //! the browser sign-in inside the daemon, so an assistant can fix "needs sign-in" itself.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::Health;
 use crate::app::{App, SignInStarted, Status};
-use crate::providers::{ProviderId, google_chat};
-use crate::tools::{Hints, ToolDef, ToolError};
+use crate::providers::{self, ProviderEnv, ProviderId};
+use crate::tools::{Hints, ToolDef, ToolError, ToolSpec, bind_all};
+
+/// What chatkey's own tools run with: the app they belong to. Weak, because the app holds
+/// the catalogue that holds these tools.
+pub struct Core(Weak<App>);
+
+impl Core {
+    fn app(&self) -> Result<Arc<App>, ToolError> {
+        self.0
+            .upgrade()
+            .ok_or_else(|| ToolError::internal("chatkey is shutting down; try again in a moment"))
+    }
+}
 
 /// Every tool chatkey offers; sessions filter it by sign-in, `--provider` and `--read-only`.
-pub fn catalogue() -> Vec<ToolDef> {
-    let mut tools = vec![ToolDef::new(
+pub fn catalogue(app: Weak<App>, env: &Arc<ProviderEnv>) -> Vec<ToolDef> {
+    let mut tools = bind_all(core_tools(), &Arc::new(Core(app)));
+    for provider in providers::all() {
+        tools.extend(provider.tools(env));
+    }
+    tools
+}
+
+fn core_tools() -> Vec<ToolSpec<Core>> {
+    let mut tools = vec![ToolSpec::new(
         "chatkey_status",
         "chatkey status",
         "Show which chat accounts are signed in to chatkey, whether each works, when its token was last refreshed, \
@@ -24,10 +44,10 @@ pub fn catalogue() -> Vec<ToolDef> {
         Hints::LOCAL_READ,
         status,
     )];
-    tools.push(ToolDef::new(
+    tools.push(ToolSpec::new(
         "chatkey_sign_in",
         "Sign in to a chat account",
-        "Start signing the person in to a chat account (Google Chat) in their web browser, for when a tool says \
+        "Start signing the person in to a chat account (Google Chat, Slack or Microsoft Teams) in their web browser, for when a tool says \
          the account needs signing in, or to add another account. Returns at once with a sign-in URL; the \
          browser opens on the person's desktop when it can. Tell the person to finish signing in in the \
          browser (show them the URL in case no browser opened), wait for them to say they are done, then \
@@ -42,7 +62,6 @@ pub fn catalogue() -> Vec<ToolDef> {
         },
         sign_in,
     ));
-    tools.extend(google_chat::tools::all());
     tools
 }
 
@@ -58,17 +77,14 @@ pub struct StatusResult {
     pub attention: Vec<String>,
 }
 
-async fn status(app: Arc<App>, _args: StatusArgs) -> Result<StatusResult, ToolError> {
-    let status = app.status();
+async fn status(core: Arc<Core>, _args: StatusArgs) -> Result<StatusResult, ToolError> {
+    let status = core.app()?.status();
     let mut attention = Vec::new();
     if let Some(problem) = &status.problem {
         attention.push(problem.clone());
     }
     if status.accounts.is_empty() {
-        attention.push(
-            "no chat account is signed in: run `chatkey login google-chat` (after `chatkey setup google-chat --client-secret FILE`)"
-                .to_owned(),
-        );
+        attention.push(no_account_advice(&status));
     }
     for account in &status.accounts {
         match &account.health {
@@ -92,7 +108,7 @@ async fn status(app: Arc<App>, _args: StatusArgs) -> Result<StatusResult, ToolEr
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInArgs {
-    /// Which chat service: `google-chat` (the default; the only one supported so far).
+    /// Which chat service: `google-chat`, `slack` or `teams`. Optional when only one is set up.
     #[serde(default)]
     pub provider: Option<String>,
     /// The email of the account to sign in (pre-selects it on the consent screen). Optional.
@@ -108,19 +124,21 @@ pub struct SignInResult {
     pub next_step: String,
 }
 
-async fn sign_in(app: Arc<App>, args: SignInArgs) -> Result<SignInResult, ToolError> {
-    let provider: ProviderId = match args.provider.as_deref() {
-        None => ProviderId::GoogleChat,
+async fn sign_in(core: Arc<Core>, args: SignInArgs) -> Result<SignInResult, ToolError> {
+    let app = core.app()?;
+    let provider = match args.provider.as_deref() {
         Some(name) => name.parse().map_err(|_| {
             ToolError::invalid_argument(format!(
-                "`provider`: unknown chat service `{name}`; use `google-chat`"
+                "`provider`: unknown chat service `{name}`; use one of {}",
+                providers::supported_names()
             ))
         })?,
+        None => only_configured_provider(&app)?,
     };
-    if !provider.is_supported() {
+    if providers::get(provider).is_none() {
         return Err(ToolError::invalid_argument(format!(
-            "`provider`: {} is not supported by this version of chatkey yet; use `google-chat`",
-            provider.display_name()
+            "`provider`: {}",
+            providers::Unsupported(provider)
         )));
     }
     let started = app.start_sign_in(provider, args.account).await?;
@@ -131,4 +149,46 @@ async fn sign_in(app: Arc<App>, args: SignInArgs) -> Result<SignInResult, ToolEr
         provider.display_name()
     );
     Ok(SignInResult { started, next_step })
+}
+
+/// With no `provider` argument: the one provider that is set up (or, with none set up, the
+/// first this build supports, whose sign-in then says how to set it up).
+fn only_configured_provider(app: &App) -> Result<ProviderId, ToolError> {
+    let config = app.config();
+    let configured: Vec<_> = providers::all()
+        .filter(|p| p.is_configured(&config))
+        .map(|p| p.id())
+        .collect();
+    match configured.as_slice() {
+        [one] => Ok(*one),
+        [] => Ok(providers::all()
+            .next()
+            .map(|p| p.id())
+            .unwrap_or(ProviderId::GoogleChat)),
+        many => Err(ToolError::invalid_argument(format!(
+            "`provider`: several chat services are set up ({}); pass `provider` with the one to sign in to",
+            many.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// What to do when nothing is signed in: set up (if needed) and sign in to a provider.
+fn no_account_advice(status: &Status) -> String {
+    match status.configured_providers.as_slice() {
+        [] => format!(
+            "no chat account is signed in and no chat service is set up: {}; then run `chatkey login <service>`",
+            providers::all()
+                .map(|p| p.setup_hint())
+                .collect::<Vec<_>>()
+                .join("; or ")
+        ),
+        configured => format!(
+            "no chat account is signed in: call chatkey_sign_in, or run {}",
+            configured
+                .iter()
+                .map(|p| format!("`chatkey login {p}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    }
 }

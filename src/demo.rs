@@ -14,9 +14,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-use crate::emulator::{self, EmulatorConfig};
 use crate::paths::Paths;
-use crate::providers::ProviderId;
+use crate::providers::{self, ProviderId};
 use crate::signin::{self, LoginOptions};
 
 pub async fn run() -> anyhow::Result<()> {
@@ -93,12 +92,9 @@ async fn run_in(env: &DemoEnv, paths: &Paths) -> anyhow::Result<()> {
         1,
         "Starting the Google emulator (OAuth, Chat and People APIs on 127.0.0.1)",
     );
-    let emulator = emulator::start(EmulatorConfig {
-        port: 0,
-        auto_consent: true,
-        ..EmulatorConfig::default()
-    })
-    .await?;
+    let emulator = providers::require(ProviderId::GoogleChat)?
+        .start_emulator(0, true)
+        .await?;
     println!("   listening on {}", emulator.base_url());
     std::fs::create_dir_all(paths.config_dir())?;
     crate::atomic_write::write_atomic(

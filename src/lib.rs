@@ -17,7 +17,6 @@ pub mod core_tools;
 pub mod daemon;
 pub mod daemon_main;
 pub mod demo;
-pub mod emulator;
 pub mod exit_code;
 pub mod files;
 pub mod http;

@@ -14,11 +14,11 @@ use chrono::Utc;
 use secrecy::SecretString;
 use url::Url;
 
-use crate::config::{self, Config};
-use crate::oauth::{self, AuthorizeOptions, OAuthError};
+use crate::config::Config;
+use crate::oauth::{self, AuthorizeOptions};
 use crate::paths::Paths;
-use crate::providers::{self, ProviderId, google_chat};
-use crate::tokens::{AccountId, AccountRecord, Accounts, KeyringStore, SecretStore, token_json};
+use crate::providers::{self, Identity, ImportSource, ProviderId};
+use crate::tokens::{AccountId, AccountRecord, Accounts, KeyringStore, SecretStore};
 
 pub struct LoginOptions {
     pub open_browser: bool,
@@ -53,15 +53,6 @@ pub async fn open_store(paths: &Paths) -> anyhow::Result<Arc<dyn SecretStore>> {
     Ok(store)
 }
 
-fn ensure_supported(provider: ProviderId) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        provider.is_supported(),
-        "{} is not supported by this version of chatkey yet; google-chat is",
-        provider.display_name()
-    );
-    Ok(())
-}
-
 /// The whole consent loop for `provider`; returns the signed-in account.
 pub async fn login(
     paths: &Paths,
@@ -69,9 +60,9 @@ pub async fn login(
     opts: LoginOptions,
     on_url: impl FnOnce(&Url) + Send,
 ) -> anyhow::Result<AccountRecord> {
-    ensure_supported(provider)?;
-    // Config problems are reported before the keyring is touched, as before.
-    Config::load(&paths.config_file())?.google_chat()?;
+    let p = providers::require(provider)?;
+    // Config problems are reported before the keyring is touched.
+    p.oauth_client(&Config::load(&paths.config_file())?)?;
     let store = open_store(paths).await?;
     login_into(paths, provider, opts, store, on_url).await
 }
@@ -84,10 +75,9 @@ pub async fn login_into(
     store: Arc<dyn SecretStore>,
     on_url: impl FnOnce(&Url) + Send,
 ) -> anyhow::Result<AccountRecord> {
-    ensure_supported(provider)?;
+    let p = providers::require(provider)?;
     let config = Config::load(&paths.config_file())?;
-    let google = config.google_chat()?;
-    let oauth_config = google_chat::oauth_config(google);
+    let oauth_config = p.oauth_client(&config)?;
     let http = crate::http::client();
     let tokens = oauth::authorize(
         &oauth_config,
@@ -101,40 +91,31 @@ pub async fn login_into(
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let refresh_token = tokens.refresh_token.clone().context(
-        "Google returned no refresh token, so chatkey could not stay signed in; remove chatkey's access at https://myaccount.google.com/permissions and run `chatkey login google-chat` again",
-    )?;
-    let identity =
-        google_chat::identity::whoami(&http, &google.endpoints(), &tokens.access_token).await?;
+    let refresh_token = tokens.refresh_token.clone().with_context(|| {
+        format!(
+            "{} returned no refresh token, so chatkey could not stay signed in; {}",
+            provider.display_name(),
+            p.no_refresh_token_advice()
+        )
+    })?;
+    let identity = p.identify(&http, &config, &tokens).await?;
     let granted = tokens.scopes.clone().unwrap_or(oauth_config.scopes.clone());
-    let missing: Vec<_> = oauth_config
-        .scopes
-        .iter()
-        .filter(|s| !granted.contains(s) && s.starts_with("https://"))
-        .collect();
-    if !missing.is_empty() {
-        tracing::warn!(?missing, "some requested access was not granted");
-        eprintln!(
-            "warning: Google did not grant {} of the requested permissions ({}); tools that need them will say so. Run `chatkey login google-chat` again and tick every box to grant them",
-            missing.len(),
-            missing
-                .iter()
-                .map(|s| s.trim_start_matches("https://www.googleapis.com/auth/"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let record = AccountRecord {
-        provider,
-        email: identity.email.clone(),
-        user_id: Some(identity.user_id),
-        display_name: identity.display_name,
-        scopes: granted,
-        signed_in_at: Utc::now(),
-    };
+    let record = new_record(provider, identity, granted);
     persist(paths, store, &record, refresh_token).await?;
     notify_daemon(paths).await;
     Ok(record)
+}
+
+fn new_record(provider: ProviderId, identity: Identity, scopes: Vec<String>) -> AccountRecord {
+    AccountRecord {
+        provider,
+        email: identity.email,
+        user_id: identity.user_id,
+        display_name: identity.display_name,
+        scopes,
+        signed_in_at: Utc::now(),
+        aliases: identity.aliases,
+    }
 }
 
 /// Keyring first, then the record that points at it.
@@ -214,7 +195,7 @@ pub async fn logout(
     provider: ProviderId,
     email: Option<&str>,
 ) -> anyhow::Result<LogoutOutcome> {
-    ensure_supported(provider)?;
+    let p = providers::require(provider)?;
     let path = paths.accounts_file();
     let mut accounts = Accounts::load(&path)?;
     let record = pick_account(&accounts, provider, email)?;
@@ -230,15 +211,9 @@ pub async fn logout(
         None => Some("no token was stored, so there was nothing to revoke".to_owned()),
         Some(token) => {
             let config = Config::load(&paths.config_file())?;
-            let oauth_config = providers::oauth_config(provider, &config)?;
-            match oauth::revoke(&oauth_config, &crate::http::client(), &token).await {
-                Ok(()) => None,
-                // Already revoked or expired at the provider: the goal is reached.
-                Err(OAuthError::InvalidGrant { .. }) => None,
-                Err(e) => Some(format!(
-                    "{e}; remove chatkey's access at https://myaccount.google.com/permissions to be sure"
-                )),
-            }
+            p.revoke(&crate::http::client(), &config, &token)
+                .await
+                .err()
         }
     };
     tokio::task::spawn_blocking(move || store.delete(&id)).await??;
@@ -251,44 +226,27 @@ pub async fn logout(
     })
 }
 
-/// Moves a Python-server `token.json` into the keyring and config; deletes the plaintext
-/// file afterwards unless `keep_file`.
-pub async fn import_token_json(
+/// `chatkey import`: a sign-in made elsewhere (the Python server's `token.json`, a token on
+/// stdin), checked with the provider, then stored like a fresh sign-in. A plaintext file is
+/// deleted afterwards unless `keep_file`.
+pub async fn import(
     paths: &Paths,
     provider: ProviderId,
-    file: &Path,
+    source: ImportSource<'_>,
     keep_file: bool,
 ) -> anyhow::Result<AccountRecord> {
-    ensure_supported(provider)?;
-    let imported = token_json::read(file)?;
+    let p = providers::require(provider)?;
+    // Fail before anything changes when there is no keyring to move the token into.
     let store = open_store(paths).await?;
-    let config_path = paths.config_file();
-    let client_secret = imported.client_secret.clone().context(
-        "this token.json has no client_secret; run `chatkey setup google-chat --client-secret FILE` with the client it was made with, then `chatkey login google-chat`",
-    )?;
-    // The refresh token only works with the client that obtained it.
-    config::save_google_client(&config_path, &imported.client_id, &client_secret)?;
-    let config = Config::load(&config_path)?;
-    let google = config.google_chat()?;
-    let oauth_config = google_chat::oauth_config(google);
-    let http = crate::http::client();
-    let tokens = oauth::refresh(&oauth_config, &http, &imported.refresh_token)
-        .await
-        .map_err(|e| anyhow::anyhow!("the token in {} does not work: {e}", file.display()))?;
-    let identity =
-        google_chat::identity::whoami(&http, &google.endpoints(), &tokens.access_token).await?;
-    let refresh_token = tokens.refresh_token.unwrap_or(imported.refresh_token);
-    let record = AccountRecord {
-        provider,
-        email: identity.email,
-        user_id: Some(identity.user_id),
-        display_name: identity.display_name,
-        scopes: tokens.scopes.unwrap_or(imported.scopes),
-        signed_in_at: Utc::now(),
+    let file = match &source {
+        ImportSource::TokenJson(path) => Some(path.to_path_buf()),
+        ImportSource::Token(_) => None,
     };
-    persist(paths, store, &record, refresh_token).await?;
-    if !keep_file {
-        std::fs::remove_file(file).with_context(|| {
+    let imported = p.import(paths, source).await?;
+    let record = new_record(provider, imported.identity, imported.scopes);
+    persist(paths, store, &record, imported.secret).await?;
+    if let Some(file) = file.filter(|_| !keep_file) {
+        std::fs::remove_file(&file).with_context(|| {
             format!(
                 "the token is now in the keyring, but {} could not be deleted: delete it yourself",
                 file.display()
@@ -306,7 +264,7 @@ pub async fn export_token_json(
     email: Option<&str>,
     file: &Path,
 ) -> anyhow::Result<String> {
-    ensure_supported(provider)?;
+    let p = providers::require(provider)?;
     let accounts = Accounts::load(&paths.accounts_file())?;
     let record = pick_account(&accounts, provider, email)?;
     let store = open_store(paths).await?;
@@ -314,7 +272,7 @@ pub async fn export_token_json(
         provider,
         email: record.email.clone(),
     };
-    let refresh_token = tokio::task::spawn_blocking(move || store.load(&id))
+    let secret = tokio::task::spawn_blocking(move || store.load(&id))
         .await??
         .with_context(|| {
             format!(
@@ -324,23 +282,6 @@ pub async fn export_token_json(
             )
         })?;
     let config = Config::load(&paths.config_file())?;
-    let google = config.google_chat()?;
-    let oauth_config = google_chat::oauth_config(google);
-    let tokens = oauth::refresh(&oauth_config, &crate::http::client(), &refresh_token)
-        .await
-        .map_err(|e| anyhow::anyhow!("could not get a fresh access token to export: {e}"))?;
-    let expiry = Utc::now()
-        + chrono::TimeDelta::from_std(tokens.expires_in.unwrap_or(Duration::from_secs(3600)))
-            .unwrap_or(chrono::TimeDelta::hours(1));
-    let out = token_json::TokenJson {
-        token: Some(tokens.access_token),
-        refresh_token: tokens.refresh_token.unwrap_or(refresh_token),
-        token_uri: google.token_url.to_string(),
-        client_id: google.client_id.clone(),
-        client_secret: Some(google.client_secret.clone()),
-        scopes: record.scopes.clone(),
-        expiry: Some(expiry),
-    };
-    token_json::write(file, &out)?;
+    p.export_token_json(&config, &record, secret, file).await?;
     Ok(record.email)
 }

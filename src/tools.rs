@@ -14,7 +14,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::app::App;
 use crate::providers::ProviderId;
 
 /// How a tool behaves, for assistants deciding whether to ask the person first.
@@ -48,9 +47,85 @@ impl Hints {
     };
 }
 
-pub type Handler =
-    Arc<dyn Fn(Arc<App>, Map<String, Value>) -> BoxFuture<'static, ToolResult> + Send + Sync>;
+/// A tool's handler with its context already bound: JSON arguments in, JSON result out.
+pub type Handler = Arc<dyn Fn(Map<String, Value>) -> BoxFuture<'static, ToolResult> + Send + Sync>;
 pub type ToolResult = Result<Value, ToolError>;
+
+/// A handler that still needs the context it runs in (`C`: a provider's context, or chatkey's
+/// own for the core tools). Binding it yields a [`ToolDef`].
+type Unbound<C> =
+    Arc<dyn Fn(Arc<C>, Map<String, Value>) -> BoxFuture<'static, ToolResult> + Send + Sync>;
+
+/// A tool as its provider declares it: everything but the context its handler runs in.
+/// Providers declare these once; `bind` hands each the provider's context, so a handler sees
+/// its own provider's state and nothing of the daemon around it.
+pub struct ToolSpec<C> {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub provider: Option<ProviderId>,
+    pub hints: Hints,
+    pub input_schema: Arc<Map<String, Value>>,
+    run: Unbound<C>,
+}
+
+impl<C: Send + Sync + 'static> ToolSpec<C> {
+    /// Declares a tool whose arguments are `P` (schema and parsing both come from it) and
+    /// whose result is any `Serialize` value.
+    pub fn new<P, R, F, Fut>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        provider: Option<ProviderId>,
+        hints: Hints,
+        run: F,
+    ) -> Self
+    where
+        P: DeserializeOwned + JsonSchema + Send + 'static,
+        R: Serialize + 'static,
+        F: Fn(Arc<C>, P) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R, ToolError>> + Send + 'static,
+    {
+        let run = Arc::new(run);
+        let unbound: Unbound<C> = Arc::new(move |ctx, args| {
+            let run = run.clone();
+            Box::pin(async move {
+                let params: P = parse_arguments(args)?;
+                let result = run(ctx, params).await?;
+                serde_json::to_value(result)
+                    .map_err(|e| ToolError::internal(format!("failed to encode the result: {e}")))
+            })
+        });
+        Self {
+            name,
+            title,
+            description,
+            provider,
+            hints,
+            input_schema: Arc::new(input_schema::<P>()),
+            run: unbound,
+        }
+    }
+
+    /// The tool with its handler bound to `ctx`.
+    pub fn bind(self, ctx: Arc<C>) -> ToolDef {
+        let run = self.run;
+        ToolDef {
+            name: self.name,
+            title: self.title,
+            description: self.description,
+            provider: self.provider,
+            hints: self.hints,
+            input_schema: self.input_schema,
+            handler: Arc::new(move |args| run(ctx.clone(), args)),
+        }
+    }
+}
+
+/// Binds every spec to the same context.
+pub fn bind_all<C: Send + Sync + 'static>(specs: Vec<ToolSpec<C>>, ctx: &Arc<C>) -> Vec<ToolDef> {
+    specs.into_iter().map(|s| s.bind(ctx.clone())).collect()
+}
 
 /// One tool as every front end sees it.
 #[derive(Clone)]
@@ -68,45 +143,6 @@ pub struct ToolDef {
 impl std::fmt::Debug for ToolDef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ToolDef").field("name", &self.name).finish()
-    }
-}
-
-impl ToolDef {
-    /// Declares a tool whose arguments are `P` (schema and parsing both come from it) and
-    /// whose result is any `Serialize` value.
-    pub fn new<P, R, F, Fut>(
-        name: &'static str,
-        title: &'static str,
-        description: &'static str,
-        provider: Option<ProviderId>,
-        hints: Hints,
-        run: F,
-    ) -> Self
-    where
-        P: DeserializeOwned + JsonSchema + Send + 'static,
-        R: Serialize + 'static,
-        F: Fn(Arc<App>, P) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<R, ToolError>> + Send + 'static,
-    {
-        let run = Arc::new(run);
-        let handler: Handler = Arc::new(move |app, args| {
-            let run = run.clone();
-            Box::pin(async move {
-                let params: P = parse_arguments(args)?;
-                let result = run(app, params).await?;
-                serde_json::to_value(result)
-                    .map_err(|e| ToolError::internal(format!("failed to encode the result: {e}")))
-            })
-        });
-        Self {
-            name,
-            title,
-            description,
-            provider,
-            hints,
-            input_schema: Arc::new(input_schema::<P>()),
-            handler,
-        }
     }
 }
 

@@ -5,9 +5,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
-use chatkey::emulator::data;
 use chatkey::files::MAX_SHARE_BYTES;
 use chatkey::protocol::SessionOptions;
+use chatkey::providers::google_chat::emulator::data;
 use chatkey::providers::google_chat::models_attachments::related_body;
 use serde_json::{Value, json};
 

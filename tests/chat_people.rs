@@ -5,12 +5,12 @@
 
 use std::collections::HashSet;
 
-use chatkey::emulator::data::{
+use chatkey::protocol::SessionOptions;
+use chatkey::providers::ProviderId;
+use chatkey::providers::google_chat::emulator::data::{
     ALEX, DM_ALEX_MARCUS, DM_ALEX_PRIYA, ENGINEERING, HANNAH, INCIDENTS, MARCUS, PRIMARY_EMAIL,
     PRIYA, SALES_LEADERSHIP, SOFIA,
 };
-use chatkey::protocol::SessionOptions;
-use chatkey::providers::ProviderId;
 use chatkey::tokens::{AccountId, Accounts, SecretStore};
 use secrecy::SecretString;
 use serde_json::{Value, json};

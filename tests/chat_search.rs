@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use chatkey::emulator::data;
 use chatkey::protocol::SessionOptions;
+use chatkey::providers::google_chat::emulator::data;
 use serde_json::{Value, json};
 
 use crate::support::{Client, World, connect, ok, signed_in_world, tool_error};
@@ -59,7 +59,7 @@ fn texts(result: &Value) -> Vec<String> {
         .collect()
 }
 
-fn chat_requests(world: &World) -> Vec<chatkey::emulator::LoggedRequest> {
+fn chat_requests(world: &World) -> Vec<chatkey::providers::google_chat::emulator::LoggedRequest> {
     world
         .emulator
         .knobs()

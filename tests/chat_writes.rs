@@ -3,9 +3,11 @@
 //! log shows `requestId`, `REPLY_MESSAGE_OR_FAIL`, `updateMask`), and every failure path is
 //! checked to change nothing.
 
-use chatkey::emulator::LoggedRequest;
-use chatkey::emulator::data::{ALEX, DM_ALEX_PRIYA, ENGINEERING, PRIYA, RANDOM};
 use chatkey::protocol::SessionOptions;
+use chatkey::providers::google_chat::emulator::LoggedRequest;
+use chatkey::providers::google_chat::emulator::data::{
+    ALEX, DM_ALEX_PRIYA, ENGINEERING, PRIYA, RANDOM,
+};
 use serde_json::json;
 
 use crate::support::{Client, World, connect, ok, signed_in_world, tool_error};

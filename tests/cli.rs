@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 
-use chatkey::emulator::{self, EmulatorConfig, EmulatorHandle};
+use chatkey::providers::google_chat::emulator::{self, EmulatorConfig, EmulatorHandle};
 use serde_json::{Value, json};
 
 const CHATKEY: &str = env!("CARGO_BIN_EXE_chatkey");
@@ -186,7 +186,7 @@ async fn import_status_export_logout_round_trip() {
     let minted = emu
         .knobs()
         .mint_tokens(
-            chatkey::emulator::data::PRIMARY_USER,
+            chatkey::providers::google_chat::emulator::data::PRIMARY_USER,
             chatkey::providers::google_chat::DEFAULT_SCOPES,
         )
         .unwrap();

@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chatkey::emulator::{EmulatorConfig, EmulatorHandle, FailureSpec};
 use chatkey::oauth::{self, AuthorizeOptions, OAuthClientConfig, OAuthError, TokenResponse};
+use chatkey::providers::google_chat::emulator::{EmulatorConfig, EmulatorHandle, FailureSpec};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::task::JoinHandle;
 use url::Url;
@@ -18,7 +18,7 @@ const SCOPES: [&str; 2] = [
 ];
 
 async fn emulator() -> EmulatorHandle {
-    chatkey::emulator::start(EmulatorConfig {
+    chatkey::providers::google_chat::emulator::start(EmulatorConfig {
         port: 0,
         auto_consent: true,
         ..Default::default()
@@ -40,6 +40,9 @@ fn config(emu: &EmulatorHandle) -> OAuthClientConfig {
             ("access_type".into(), "offline".into()),
             ("prompt".into(), "consent".into()),
         ],
+        redirect: chatkey::oauth::Redirect::LOOPBACK_IP,
+        scope_param: chatkey::oauth::ScopeParam::Standard,
+        token_dialect: None,
     }
 }
 

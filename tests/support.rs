@@ -8,10 +8,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chatkey::app::App;
-use chatkey::emulator::{self, EmulatorConfig, EmulatorHandle};
 use chatkey::paths::Paths;
 use chatkey::protocol::SessionOptions;
 use chatkey::providers::ProviderId;
+use chatkey::providers::google_chat::emulator::{self, EmulatorConfig, EmulatorHandle};
 use chatkey::tokens::{AccountId, AccountRecord, Accounts, MemoryStore, SecretStore};
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
@@ -46,7 +46,7 @@ pub async fn signed_in_world(cfg: EmulatorConfig) -> World {
     std::fs::write(paths.config_file(), emulator.config_toml()).unwrap();
 
     let config = chatkey::config::Config::load(&paths.config_file()).unwrap();
-    let google = config.google_chat().unwrap();
+    let google = chatkey::providers::google_chat::config::section(&config).unwrap();
     let oauth = chatkey::providers::google_chat::oauth_config(google);
     let http = chatkey::http::client();
     let tokens = chatkey::oauth::authorize(
@@ -85,10 +85,11 @@ pub async fn signed_in_world(cfg: EmulatorConfig) -> World {
     accounts.upsert(AccountRecord {
         provider: ProviderId::GoogleChat,
         email: me.email,
-        user_id: Some(me.user_id),
+        user_id: me.user_id,
         display_name: me.display_name,
         scopes: oauth.scopes.clone(),
         signed_in_at: chrono::Utc::now(),
+        aliases: Vec::new(),
     });
     accounts.save(&paths.accounts_file()).unwrap();
     let app = App::new(paths.clone(), store.clone(), http).await.unwrap();
@@ -196,6 +197,7 @@ pub fn store_signed_in_account(
             .map(|s| s.to_string())
             .collect(),
         signed_in_at: chrono::Utc::now(),
+        aliases: Vec::new(),
     });
     accounts.save(&paths.accounts_file()).unwrap();
     id

@@ -1,5 +1,8 @@
 //! chatkey's one integration-test binary; each module below says what it covers.
 
+// ARCHITECTURE.md's invariants checked against src/: module boundaries, doc paragraphs.
+mod invariants;
+
 // The emulator against Google's discovery documents and OAuth behaviour.
 mod emulator;
 

@@ -266,7 +266,7 @@ async fn status_reports_the_account() {
 
 #[tokio::test]
 async fn expired_access_tokens_are_refreshed_transparently() {
-    let world = signed_in_world(chatkey::emulator::EmulatorConfig {
+    let world = signed_in_world(chatkey::providers::google_chat::emulator::EmulatorConfig {
         access_token_lifetime: std::time::Duration::from_secs(2),
         ..Default::default()
     })
@@ -311,7 +311,7 @@ async fn unknown_tool_result_shape_for_unsigned_provider() {
 
 #[tokio::test]
 async fn transient_server_errors_and_rate_limits_are_retried() {
-    use chatkey::emulator::FailureSpec;
+    use chatkey::providers::google_chat::emulator::FailureSpec;
     let world = signed_in_world(Default::default()).await;
     let client = connect(&world.app, SessionOptions::default()).await;
     ok(&client, "google_chat_list_spaces", json!({})).await;

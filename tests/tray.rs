@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chatkey::emulator::{self, EmulatorConfig};
 use chatkey::paths::Paths;
 use chatkey::protocol::ControlRequest;
+use chatkey::providers::google_chat::emulator::{self, EmulatorConfig};
 use chatkey::tokens::{KeyringStore, SecretStore};
 use serde_json::Value;
 

@@ -114,34 +114,36 @@ pub enum RefreshError {
     Transient { detail: String },
 }
 
-/// Google ends sign-ins of OAuth apps in "Testing" status 7 days after consent. A token that
-/// died about then (and never worked past it) was most likely that, and the person can stop
-/// it happening again by publishing the app.
-pub fn needs_sign_in_reason(
-    description: &str,
-    signed_in_at: DateTime<Utc>,
-    last_refresh: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> String {
-    let seven_days = signed_in_at + TimeDelta::days(7);
-    let near_seven_days = now >= seven_days - TimeDelta::hours(2);
-    let worked_past_it = last_refresh.is_some_and(|t| t > seven_days + TimeDelta::hours(1));
-    if near_seven_days && !worked_past_it {
-        format!(
-            "{description}; this happened about 7 days after you signed in, which is when Google ends sign-ins \
-             for OAuth apps whose publishing status is \"Testing\": to stop it, open Google Cloud console > \
-             Google Auth Platform (APIs & Services) > Audience (OAuth consent screen), click \"Publish app\", \
-             then sign in again"
-        )
-    } else {
-        description.to_owned()
-    }
+/// What the registry needs to know about providers. Accounts sit below providers, so the
+/// provider layer implements this (`providers::AccountRules`) and hands it in.
+pub trait ProviderRules: Send + Sync + 'static {
+    /// The OAuth client an account of `provider` refreshes with.
+    fn oauth_client(
+        &self,
+        provider: ProviderId,
+        config: &crate::config::Config,
+    ) -> anyhow::Result<OAuthClientConfig>;
+    /// `default_account` from the provider's config section.
+    fn default_account(
+        &self,
+        provider: ProviderId,
+        config: &crate::config::Config,
+    ) -> Option<String>;
+    /// Why the provider refused the refresh token, in words the person can act on.
+    fn explain_ended_sign_in(
+        &self,
+        record: &AccountRecord,
+        description: &str,
+        last_refresh: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> String;
 }
 
 pub struct Account {
     pub id: AccountId,
     record: AccountRecord,
     oauth: OAuthClientConfig,
+    rules: Arc<dyn ProviderRules>,
     http: reqwest::Client,
     store: Arc<dyn SecretStore>,
     refresh_token: Mutex<Option<SecretString>>,
@@ -154,6 +156,17 @@ pub struct Account {
 impl Account {
     pub fn record(&self) -> &AccountRecord {
         &self.record
+    }
+
+    /// Whether `name` (from a tool's `account` parameter) means this account: its email or
+    /// one of the provider's aliases for it (a Slack workspace's domain), case-insensitively.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.id.email.eq_ignore_ascii_case(name)
+            || self
+                .record
+                .aliases
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(name))
     }
 
     pub fn health(&self) -> Health {
@@ -319,9 +332,9 @@ impl Account {
             Err(OAuthError::InvalidGrant { description }) => {
                 let last_refresh = self.vitals.lock().unwrap().last_refresh;
                 return Err(RefreshError::NeedsSignIn {
-                    reason: needs_sign_in_reason(
+                    reason: self.rules.explain_ended_sign_in(
+                        &self.record,
                         &description,
-                        self.record.signed_in_at,
                         last_refresh,
                         Utc::now(),
                     ),
@@ -426,40 +439,6 @@ mod tests {
             .with_timezone(&Utc)
             + TimeDelta::days(days)
             + TimeDelta::hours(hours)
-    }
-
-    #[test]
-    fn seven_days_after_sign_in_explains_testing_mode_and_publishing() {
-        let reason = needs_sign_in_reason(
-            "Token has been expired or revoked.",
-            at(0, 0),
-            Some(at(6, 23)),
-            at(7, 1),
-        );
-        assert!(reason.starts_with("Token has been expired or revoked."));
-        assert!(reason.contains("7 days"), "{reason}");
-        assert!(reason.contains("\"Testing\""), "{reason}");
-        assert!(reason.contains("Publish app"), "{reason}");
-    }
-
-    #[test]
-    fn other_revocations_do_not_blame_testing_mode() {
-        // Two days in: a revocation or password change, not Testing-mode expiry.
-        let early = needs_sign_in_reason(
-            "Token has been expired or revoked.",
-            at(0, 0),
-            None,
-            at(2, 0),
-        );
-        assert_eq!(early, "Token has been expired or revoked.");
-        // Kept working well past day 7: the app is published; something else ended it.
-        let later = needs_sign_in_reason(
-            "Token has been expired or revoked.",
-            at(0, 0),
-            Some(at(9, 0)),
-            at(9, 1),
-        );
-        assert_eq!(later, "Token has been expired or revoked.");
     }
 
     #[test]

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::broadcast;
 
-use super::{Account, AccountEvent, Health, Vitals};
+use super::{Account, AccountEvent, Health, ProviderRules, Vitals};
 use crate::config::Config;
 use crate::paths::Paths;
-use crate::providers::{self, ProviderId};
+use crate::providers::ProviderId;
 use crate::tokens::{AccountId, Accounts, SecretStore};
 use crate::tools::{ToolError, ToolErrorKind};
 
@@ -20,6 +20,7 @@ pub struct Registry {
     paths: Paths,
     store: Arc<dyn SecretStore>,
     http: reqwest::Client,
+    rules: Arc<dyn ProviderRules>,
     accounts: RwLock<Vec<Arc<Account>>>,
     /// `default_account` from config.toml, per provider.
     defaults: RwLock<Vec<(ProviderId, String)>>,
@@ -30,11 +31,17 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(paths: Paths, store: Arc<dyn SecretStore>, http: reqwest::Client) -> Self {
+    pub fn new(
+        paths: Paths,
+        store: Arc<dyn SecretStore>,
+        http: reqwest::Client,
+        rules: Arc<dyn ProviderRules>,
+    ) -> Self {
         Self {
             paths,
             store,
             http,
+            rules,
             accounts: RwLock::new(Vec::new()),
             defaults: RwLock::new(Vec::new()),
             changed: broadcast::channel(16).0,
@@ -48,13 +55,10 @@ impl Registry {
     pub async fn reload(&self) -> anyhow::Result<()> {
         let config = Config::load(&self.paths.config_file())?;
         let records = Accounts::load(&self.paths.accounts_file())?;
-        *self.defaults.write().unwrap() = config
-            .providers
-            .google_chat
-            .as_ref()
-            .and_then(|g| g.default_account.clone())
-            .map(|email| vec![(ProviderId::GoogleChat, email)])
-            .unwrap_or_default();
+        *self.defaults.write().unwrap() = ProviderId::ALL
+            .into_iter()
+            .filter_map(|p| Some((p, self.rules.default_account(p, &config)?)))
+            .collect();
         let announce = self.loaded_once.swap(true, Ordering::SeqCst);
         let mut next = Vec::new();
         let mut signed_in = Vec::new();
@@ -63,7 +67,7 @@ impl Registry {
                 provider: record.provider,
                 email: record.email.clone(),
             };
-            let oauth = match providers::oauth_config(record.provider, &config) {
+            let oauth = match self.rules.oauth_client(record.provider, &config) {
                 Ok(oauth) => oauth,
                 Err(e) => {
                     tracing::warn!(account = %id, error = %e, "account skipped");
@@ -105,6 +109,7 @@ impl Registry {
                 id,
                 record: record.clone(),
                 oauth,
+                rules: self.rules.clone(),
                 http: self.http.clone(),
                 store: self.store.clone(),
                 refresh_token: Mutex::new(refresh_token),
@@ -178,7 +183,7 @@ impl Registry {
         if let Some(email) = account {
             return candidates
                 .into_iter()
-                .find(|a| a.id.email.eq_ignore_ascii_case(email))
+                .find(|a| a.answers_to(email))
                 .ok_or_else(|| {
                     ToolError::invalid_argument(format!(
                         "no {} account `{email}` is signed in: run `chatkey status` to see accounts, or `chatkey login {}`",

@@ -30,7 +30,7 @@ pub enum Command {
         #[arg(long)]
         headless: bool,
     },
-    /// Store an OAuth client (Google's downloaded "Desktop app" JSON) in the config
+    /// Store a provider's OAuth client in the config (Google's "Desktop app" JSON, a Slack or Entra app id)
     Setup(SetupArgs),
     /// Sign in through the browser and keep the token in the keyring
     Login(LoginArgs),
@@ -44,13 +44,13 @@ pub enum Command {
     },
     /// Write a token.json in the old Python server's format (plaintext: handle with care)
     Export(ExportArgs),
-    /// Move a Python-server token.json into the keyring and config
+    /// Move a sign-in made elsewhere into the keyring (a Python-server token.json, a Slack token on stdin)
     Import(ImportArgs),
     /// The whole loop against the built-in emulator, with no Google account needed
     Demo,
     /// Add chatkey to an assistant's MCP config (or print the snippet with --print)
     InstallClient(InstallClientArgs),
-    /// Run the built-in Google emulator alone (for tests and experiments)
+    /// Run the built-in emulators alone (for tests and experiments)
     Emulator {
         /// Port on 127.0.0.1 (0 = any free port)
         #[arg(long, default_value_t = 0)]
@@ -63,11 +63,23 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct SetupArgs {
-    /// Provider: google-chat
+    /// Provider: google-chat, slack or teams
     pub provider: ProviderId,
-    /// The client JSON downloaded from Google Cloud Console (Credentials → OAuth client → Desktop app)
+    /// google-chat: the client JSON downloaded from Google Cloud Console (Credentials → OAuth client → Desktop app)
     #[arg(long, value_name = "FILE")]
-    pub client_secret: PathBuf,
+    pub client_secret: Option<PathBuf>,
+    /// slack, teams: the app's client id
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// slack: the loopback port registered in the app's redirect URL (http://localhost:PORT/callback)
+    #[arg(long, value_name = "N")]
+    pub redirect_port: Option<u16>,
+    /// slack: print the app manifest to create the Slack app from, and change nothing
+    #[arg(long)]
+    pub print_manifest: bool,
+    /// teams: the tenant (id or domain; default `organizations`)
+    #[arg(long, value_name = "T")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Args)]
@@ -104,12 +116,16 @@ pub struct ExportArgs {
 }
 
 #[derive(Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["token_json", "token_stdin"]))]
 pub struct ImportArgs {
-    /// Provider: google-chat
+    /// Provider: google-chat or slack
     pub provider: ProviderId,
-    /// The Python server's token.json
+    /// google-chat: the Python server's token.json
     #[arg(long, value_name = "PATH")]
-    pub token_json: PathBuf,
+    pub token_json: Option<PathBuf>,
+    /// slack: read an existing user token (xoxp-…) from standard input
+    #[arg(long)]
+    pub token_stdin: bool,
     /// Keep the plaintext file instead of deleting it after the import
     #[arg(long)]
     pub keep: bool,

@@ -7,7 +7,7 @@ mod args;
 mod install_client;
 mod status;
 
-use std::path::Path;
+use std::io::Read;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -17,7 +17,7 @@ pub use args::{Cli, Command};
 
 use crate::exit_code;
 use crate::paths::Paths;
-use crate::providers::ProviderId;
+use crate::providers::{self, ImportSource, SetupRequest};
 use crate::signin::{self, LoginOptions};
 
 /// Runs the parsed command line to completion.
@@ -56,7 +56,7 @@ async fn run(command: Option<Command>) -> anyhow::Result<ExitCode> {
         Some(Command::Daemon { headless }) => crate::daemon_main::start(&paths, headless).await,
         Some(Command::Emulator { port, auto_consent }) => {
             crate::logging::init_cli();
-            crate::emulator::run_cli(port, auto_consent).await?;
+            providers::emulators::run_cli(port, auto_consent).await?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Demo) => {
@@ -73,7 +73,20 @@ async fn run(command: Option<Command>) -> anyhow::Result<ExitCode> {
 
 async fn manage(paths: &Paths, command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Setup(a) => setup(paths, a.provider, &a.client_secret),
+        Command::Setup(a) => {
+            let request = SetupRequest {
+                client_secret_file: a.client_secret,
+                client_id: a.client_id,
+                redirect_port: a.redirect_port,
+                tenant: a.tenant,
+                print_manifest: a.print_manifest,
+            };
+            let next = providers::require(a.provider)?
+                .setup(paths, &request)
+                .await?;
+            println!("{next}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Login(a) => {
             let opts = LoginOptions {
                 open_browser: !a.no_browser && LoginOptions::default().open_browser,
@@ -121,20 +134,20 @@ async fn manage(paths: &Paths, command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(a) => {
-            let record =
-                signin::import_token_json(paths, a.provider, &a.token_json, a.keep).await?;
-            println!(
-                "Imported {} into the keyring{}",
-                record.email,
-                if a.keep {
-                    format!(
-                        "; {} still holds a plaintext token: delete it when you can",
-                        a.token_json.display()
-                    )
-                } else {
-                    format!(" and deleted {}", a.token_json.display())
-                }
-            );
+            let (source, kept) = match (&a.token_json, a.token_stdin) {
+                (Some(file), _) => (ImportSource::TokenJson(file), a.keep),
+                (None, _) => (ImportSource::Token(read_token_from_stdin()?), true),
+            };
+            let record = signin::import(paths, a.provider, source, a.keep).await?;
+            let what = match &a.token_json {
+                Some(file) if kept => format!(
+                    "; {} still holds a plaintext token: delete it when you can",
+                    file.display()
+                ),
+                Some(file) => format!(" and deleted {}", file.display()),
+                None => String::new(),
+            };
+            println!("Imported {} into the keyring{what}", record.email);
             Ok(ExitCode::SUCCESS)
         }
         Command::Daemon { .. } | Command::Demo | Command::Emulator { .. } => {
@@ -143,63 +156,17 @@ async fn manage(paths: &Paths, command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Google's downloaded client JSON: `{"installed": {"client_id": …, "client_secret": …}}`.
-#[derive(serde::Deserialize)]
-struct ClientFile {
-    installed: Option<ClientSection>,
-    web: Option<serde_json::Value>,
-}
-
-#[derive(serde::Deserialize)]
-struct ClientSection {
-    client_id: String,
-    client_secret: Option<String>,
-}
-
-fn setup(paths: &Paths, provider: ProviderId, file: &Path) -> anyhow::Result<ExitCode> {
+/// A token piped on standard input (never an argument, which other users can see in `ps`).
+fn read_token_from_stdin() -> anyhow::Result<SecretString> {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(16 * 1024)
+        .read_to_string(&mut text)
+        .context("failed to read the token from standard input")?;
+    let token = text.trim();
     anyhow::ensure!(
-        provider == ProviderId::GoogleChat,
-        "{} is not supported by this version of chatkey yet; google-chat is",
-        provider.display_name()
+        !token.is_empty(),
+        "no token on standard input; pipe it in, e.g. `chatkey import slack --token-stdin < token.txt`"
     );
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("failed to read {}", file.display()))?;
-    let parsed: ClientFile = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a Google OAuth client JSON file; download it from Google Cloud Console → Credentials → your Desktop OAuth client → Download JSON",
-            file.display()
-        )
-    })?;
-    let section = match (parsed.installed, parsed.web) {
-        (Some(s), _) => s,
-        (None, Some(_)) => anyhow::bail!(
-            "{} is a \"Web application\" client; chatkey needs a \"Desktop app\" client: create one in Google Cloud Console → Credentials → Create credentials → OAuth client ID → Desktop app",
-            file.display()
-        ),
-        (None, None) => anyhow::bail!(
-            "{} has no \"installed\" section; download the JSON of a \"Desktop app\" OAuth client",
-            file.display()
-        ),
-    };
-    let secret = section
-        .client_secret
-        .filter(|s| !s.is_empty())
-        .with_context(|| format!("{} has no client_secret", file.display()))?;
-    anyhow::ensure!(
-        !section.client_id.trim().is_empty(),
-        "{} has an empty client_id",
-        file.display()
-    );
-    let config_file = paths.config_file();
-    crate::config::save_google_client(
-        &config_file,
-        &section.client_id,
-        &SecretString::from(secret),
-    )?;
-    println!(
-        "Saved the Google client {} to {}\nNext: chatkey login google-chat",
-        section.client_id,
-        config_file.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(SecretString::from(token.to_owned()))
 }

@@ -1,13 +1,18 @@
 //! `chatkey status`: the live view from the running daemon, or, when none runs, what the
-//! account records and the keyring say.
+//! config, the account records and the keyring say. It is where a person looks when
+//! something is wrong, so problems come first, each with its fix, and a problem makes the
+//! exit status non-zero.
 
 use std::process::ExitCode;
 
 use chrono::{DateTime, Local, Utc};
 use serde_json::{Value, json};
 
+use crate::config::Config;
+use crate::exit_code;
 use crate::paths::Paths;
 use crate::protocol::ControlRequest;
+use crate::providers::{self, ProviderId};
 use crate::tokens::{AccountId, Accounts};
 
 pub async fn print(paths: &Paths, as_json: bool) -> anyhow::Result<ExitCode> {
@@ -23,12 +28,32 @@ pub async fn print(paths: &Paths, as_json: bool) -> anyhow::Result<ExitCode> {
     } else {
         print_human(&report);
     }
-    Ok(ExitCode::SUCCESS)
+    let troubled =
+        report["status"]["problem"].is_string() || report["status"]["keyring_problem"].is_string();
+    Ok(if troubled {
+        ExitCode::from(exit_code::FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn offline(paths: &Paths) -> anyhow::Result<Value> {
+    // A config that does not parse is reported (file, line, key), not fatal: the rest of
+    // the picture still helps.
+    let (config, problem) = match Config::load(&paths.config_file()) {
+        Ok(config) => (config, None),
+        Err(e) => (
+            Config::default(),
+            Some(format!("{e}; fix it, then run `chatkey status` again")),
+        ),
+    };
+    let configured: Vec<ProviderId> = providers::all()
+        .filter(|p| p.is_configured(&config))
+        .map(|p| p.id())
+        .collect();
     let accounts = Accounts::load(&paths.accounts_file())?;
     let store = crate::signin::open_store(paths).await;
+    let keyring_problem = store.as_ref().err().map(|e| format!("{e:#}"));
     let mut list = Vec::new();
     for record in accounts.iter() {
         let state = match &store {
@@ -60,11 +85,19 @@ async fn offline(paths: &Paths) -> anyhow::Result<Value> {
         }
         list.push(entry);
     }
-    Ok(json!({
+    let mut status = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "profile": paths.profile(),
         "accounts": list,
-    }))
+        "configured_providers": configured,
+    });
+    if let Some(problem) = problem {
+        status["problem"] = json!(problem);
+    }
+    if let Some(problem) = keyring_problem {
+        status["keyring_problem"] = json!(problem);
+    }
+    Ok(status)
 }
 
 fn when(value: &Value) -> Option<DateTime<Utc>> {
@@ -84,14 +117,20 @@ fn print_human(report: &Value) {
             "daemon not running (it starts when an assistant connects)".to_owned()
         }
     );
+    if let Some(problem) = status["keyring_problem"].as_str() {
+        println!("problem: the keyring: {problem}");
+    }
     if let Some(problem) = status["problem"].as_str() {
         println!("problem: {problem}");
     }
+    let configured: Vec<ProviderId> =
+        serde_json::from_value(status["configured_providers"].clone()).unwrap_or_default();
     let accounts = status["accounts"].as_array().cloned().unwrap_or_default();
     if accounts.is_empty() {
-        println!("No account is signed in. Run: chatkey login google-chat");
+        println!("{}", no_accounts_hint(&configured));
         return;
     }
+    let config_readable = status["problem"].is_null();
     let now = Utc::now();
     for a in accounts {
         let name = a["display_name"]
@@ -123,6 +162,17 @@ fn print_human(report: &Value) {
                 last.with_timezone(&Local).format("%Y-%m-%d %H:%M")
             ));
         }
+        let provider: Option<ProviderId> = serde_json::from_value(a["provider"].clone()).ok();
+        if let Some(provider) = provider
+            && config_readable
+            && !configured.contains(&provider)
+            && let Some(p) = providers::get(provider)
+        {
+            details.push(format!(
+                "[providers.{provider}] is missing from config.toml, so this sign-in cannot be used: {}",
+                p.setup_hint()
+            ));
+        }
         println!(
             "{}  {}{} — {}{}",
             a["provider"].as_str().unwrap_or("?"),
@@ -135,5 +185,30 @@ fn print_human(report: &Value) {
                 format!(" · {}", details.join(" · "))
             }
         );
+    }
+}
+
+/// What to do when nothing is signed in: sign in to what is set up, or set something up.
+fn no_accounts_hint(configured: &[ProviderId]) -> String {
+    if configured.is_empty() {
+        let mut text = String::from("No chat service is set up yet. To start:");
+        for p in providers::all() {
+            text.push_str(&format!(
+                "\n  {}: {}",
+                p.id().display_name(),
+                p.setup_hint()
+            ));
+        }
+        text.push_str("\nthen run `chatkey login <service>`. Try it with no account: chatkey demo");
+        text
+    } else {
+        format!(
+            "No account is signed in. Run: {}",
+            configured
+                .iter()
+                .map(|p| format!("chatkey login {p}"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
     }
 }

@@ -118,11 +118,7 @@ impl ServerHandler for ChatkeyServer {
         .with_server_info(
             Implementation::new("chatkey", env!("CARGO_PKG_VERSION")).with_title("chatkey"),
         )
-        .with_instructions(
-            "chatkey gives access to the person's team chat (Google Chat). Start with google_chat_list_spaces to find a space, \
-             then read with google_chat_list_messages. If a tool says an account needs signing in, call chatkey_status \
-             and tell the person what it says.",
-        )
+        .with_instructions(self.app.instructions())
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
@@ -174,7 +170,7 @@ impl ServerHandler for ChatkeyServer {
         }
         let args = request.arguments.unwrap_or_default();
         let started = std::time::Instant::now();
-        let outcome = (tool.handler)(self.app.clone(), args).await;
+        let outcome = (tool.handler)(args).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(match outcome {
             Ok(value) => {

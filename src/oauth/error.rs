@@ -18,19 +18,16 @@ pub enum OAuthError {
     /// The person clicked "Cancel"/"Deny" on the consent screen.
     #[error("sign-in was cancelled in the browser; run `chatkey login` again to retry")]
     AccessDenied,
-    /// The redirect carried a missing or foreign `state`: it did not come from this sign-in.
-    #[error(
-        "the browser delivered a sign-in response that was not from this sign-in (state mismatch), so nothing was stored; run `chatkey login` again and open only the link it prints"
-    )]
-    StateMismatch,
     #[error(
         "the provider redirected back without an authorization code, so nothing was stored; run `chatkey login` again"
     )]
     MissingCode,
+    /// No genuine redirect came in time. `ignored` counts redirects that carried a missing
+    /// or foreign `state` (not from this sign-in): each got an error page and was ignored.
     #[error(
-        "no sign-in response arrived within {}; run `chatkey login` again and finish the consent in the browser", human(*.after)
+        "no sign-in response arrived within {}{}; run `chatkey login` again and finish the consent in the browser", human(*.after), ignored_note(*.ignored)
     )]
-    TimedOut { after: Duration },
+    TimedOut { after: Duration, ignored: usize },
     /// `error=…` on the redirect, other than `access_denied`.
     #[error(
         "the provider refused the sign-in: {error}{}; check the OAuth client in config.toml (`chatkey setup`) and run `chatkey login` again", suffix(.description)
@@ -56,16 +53,30 @@ pub enum OAuthError {
         "unexpected answer from the provider ({detail}); check the endpoint URLs in config.toml"
     )]
     Protocol { detail: String },
+    // The io error is part of the message, not a `source`, so `{:#}` does not print it twice.
     #[error(
         "could not run the local sign-in listener on 127.0.0.1 ({0}); make sure loopback connections are allowed and try again"
     )]
-    Listener(#[source] std::io::Error),
+    Listener(std::io::Error),
+    /// The provider only accepts one registered redirect port, and something else holds it.
+    #[error(
+        "the sign-in port {port} on this computer is in use by another program (or another sign-in); close it and try again, or choose a free port with `redirect_port` in config.toml and register http://localhost:PORT/callback in the app"
+    )]
+    PortInUse { port: u16 },
 }
 
 impl OAuthError {
     /// Whether the same request may succeed later without the person doing anything.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Transient { .. })
+    }
+}
+
+fn ignored_note(ignored: usize) -> String {
+    match ignored {
+        0 => String::new(),
+        1 => " (one response that was not from this sign-in was ignored)".to_owned(),
+        n => format!(" ({n} responses that were not from this sign-in were ignored)"),
     }
 }
 
@@ -235,11 +246,12 @@ mod tests {
     fn messages_are_lowercase_without_trailing_period() {
         let all = [
             OAuthError::AccessDenied,
-            OAuthError::StateMismatch,
             OAuthError::MissingCode,
             OAuthError::TimedOut {
                 after: Duration::from_secs(300),
+                ignored: 2,
             },
+            OAuthError::PortInUse { port: 53682 },
             OAuthError::ProviderError {
                 error: "invalid_request".into(),
                 description: Some("bad".into()),
@@ -261,8 +273,10 @@ mod tests {
         }
         let s = OAuthError::TimedOut {
             after: Duration::from_secs(300),
+            ignored: 0,
         }
         .to_string();
         assert!(s.contains("5 min"), "{s}");
+        assert!(!s.contains("ignored"), "{s}");
     }
 }

@@ -89,8 +89,9 @@ pub(crate) async fn send(
     Ok((status.as_u16(), response.headers().clone(), body))
 }
 
-/// `oauth2::AsyncHttpClient` over a borrowed reqwest 0.13 client.
-pub(crate) struct OAuthHttp<'a>(pub &'a reqwest::Client);
+/// `oauth2::AsyncHttpClient` over a borrowed reqwest 0.13 client, with the provider's
+/// token-answer dialect (if any) applied before `oauth2` reads the answer.
+pub(crate) struct OAuthHttp<'a>(pub &'a reqwest::Client, pub Option<super::TokenDialect>);
 
 impl<'c> AsyncHttpClient<'c> for OAuthHttp<'_> {
     type Error = HttpError;
@@ -99,7 +100,12 @@ impl<'c> AsyncHttpClient<'c> for OAuthHttp<'_> {
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
             let request = reqwest::Request::try_from(request).map_err(HttpError::Network)?;
-            let (status, headers, body) = send(self.0, request).await?;
+            let (mut status, headers, mut body) = send(self.0, request).await?;
+            if let Some((new_status, new_body)) = self.1.and_then(|dialect| dialect(status, &body))
+            {
+                status = new_status;
+                body = new_body;
+            }
             let mut response = HttpResponse::new(body);
             *response.status_mut() =
                 oauth2::http::StatusCode::from_u16(status).expect("reqwest gave a valid status");

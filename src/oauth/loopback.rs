@@ -1,22 +1,25 @@
 //! The loopback redirect listener of the installed-app OAuth flow (RFC 8252 §7.3).
 //!
-//! It binds `127.0.0.1:0` only (never a wildcard address, so nothing off this machine can
-//! reach it), lives only while one sign-in waits, and hands exactly one meaningful request to
-//! the flow: `GET /` carrying `code`, `state` or `error`. Other paths (`/favicon.ico`) and a
-//! bare `/` get a 404 and are otherwise ignored. The browser's request is held open until the
+//! It binds loopback only (127.0.0.1, plus ::1 when the redirect names `localhost`; never a
+//! wildcard address, so nothing off this machine can reach it), on an ephemeral port unless
+//! the provider matches redirect URIs exactly (Slack: the registered port), lives only while
+//! one sign-in waits, and hands every meaningful request to the flow: `GET <path>` carrying
+//! `code`, `state` or `error`. The flow answers a redirect that is not from its sign-in with
+//! an error page and keeps waiting, so a stray request cannot end a sign-in. Other paths
+//! (`/favicon.ico`) and a bare path get a 404. The browser's request is held open until the
 //! flow has exchanged the code, so the page it shows tells the truth about the outcome.
 //!
 //! Dropping a `Listener` aborts the server, so a cancelled sign-in never leaves a port open;
 //! `shutdown` additionally waits until the socket is closed.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use url::Url;
 
@@ -61,71 +64,133 @@ impl Callback {
     }
 }
 
+/// Where the provider sends the browser back, as registered with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Redirect {
+    pub host: RedirectHost,
+    /// A fixed port, for providers that match the redirect URI exactly; `None`: ephemeral.
+    pub port: Option<u16>,
+    /// The redirect's path (`/`, `/callback`).
+    pub path: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectHost {
+    /// `http://127.0.0.1:PORT…` (Google's loopback form).
+    Ip,
+    /// `http://localhost:PORT…` (Slack, Microsoft).
+    Localhost,
+}
+
+impl Redirect {
+    /// `http://127.0.0.1:<ephemeral>/`.
+    pub const LOOPBACK_IP: Redirect = Redirect {
+        host: RedirectHost::Ip,
+        port: None,
+        path: "/",
+    };
+}
+
 pub(crate) struct Listener {
     port: u16,
-    callback: Option<oneshot::Receiver<Callback>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    redirect: Redirect,
+    callbacks: mpsc::Receiver<Callback>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 struct Shared {
-    sender: Mutex<Option<oneshot::Sender<Callback>>>,
+    sender: mpsc::Sender<Callback>,
+    path: &'static str,
 }
 
 impl Listener {
-    pub async fn bind() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
-        let port = listener.local_addr()?.port();
-        let (callback_tx, callback_rx) = oneshot::channel();
-        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    pub async fn bind(redirect: Redirect) -> Result<Self, super::OAuthError> {
+        let wanted = redirect.port.unwrap_or(0);
+        let v4 = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, wanted))
+            .await
+            .map_err(|e| match (redirect.port, e.kind()) {
+                (Some(port), std::io::ErrorKind::AddrInUse) => {
+                    super::OAuthError::PortInUse { port }
+                }
+                _ => super::OAuthError::Listener(e),
+            })?;
+        let port = v4.local_addr().map_err(super::OAuthError::Listener)?.port();
+        let mut sockets = vec![v4];
+        // `localhost` may resolve to ::1 first in the browser; answer there too when we can.
+        if redirect.host == RedirectHost::Localhost
+            && let Ok(v6) =
+                tokio::net::TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, port)).await
+        {
+            sockets.push(v6);
+        }
+        // Room for a few stray requests while the flow answers; more just wait their turn.
+        let (callback_tx, callback_rx) = mpsc::channel(4);
+        let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let shared = Arc::new(Shared {
-            sender: Mutex::new(Some(callback_tx)),
+            sender: callback_tx,
+            path: redirect.path,
         });
         let app = axum::Router::new().fallback(handle).with_state(shared);
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = shutdown_rx.await;
-        });
-        let task = tokio::spawn(async move {
-            if let Err(e) = server.await {
-                tracing::debug!(error = %e, "sign-in listener stopped");
-            }
-        });
+        let tasks = sockets
+            .into_iter()
+            .map(|socket| {
+                let mut stop = shutdown_rx.clone();
+                let server = axum::serve(socket, app.clone()).with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                });
+                tokio::spawn(async move {
+                    if let Err(e) = server.await {
+                        tracing::debug!(error = %e, "sign-in listener stopped");
+                    }
+                })
+            })
+            .collect();
         Ok(Self {
             port,
-            callback: Some(callback_rx),
+            redirect,
+            callbacks: callback_rx,
             shutdown: Some(shutdown_tx),
-            task: Some(task),
+            tasks,
         })
     }
 
-    /// Google's loopback form: `http://127.0.0.1:PORT/`.
+    /// The redirect URI to send in the authorization request, e.g. `http://127.0.0.1:PORT/`
+    /// or `http://localhost:53682/callback`.
     pub fn redirect_uri(&self) -> Url {
-        Url::parse(&format!("http://127.0.0.1:{}/", self.port))
-            .expect("a loopback URL with a port is valid")
+        let host = match self.redirect.host {
+            RedirectHost::Ip => "127.0.0.1",
+            RedirectHost::Localhost => "localhost",
+        };
+        Url::parse(&format!(
+            "http://{host}:{}{}",
+            self.port, self.redirect.path
+        ))
+        .expect("a loopback URL with a port is valid")
     }
 
-    /// Waits for the one meaningful redirect. `None` if the server stopped first.
-    pub async fn callback(&mut self) -> Option<Callback> {
-        self.callback.take()?.await.ok()
+    /// Waits for the next meaningful redirect. `None` if the server stopped first.
+    pub async fn next_callback(&mut self) -> Option<Callback> {
+        self.callbacks.recv().await
     }
 
     /// Stops accepting, lets an answered request finish, and returns once the port is closed.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
-        if let Some(mut task) = self.task.take()
-            && tokio::time::timeout(DRAIN_WAIT, &mut task).await.is_err()
-        {
-            task.abort();
-            let _ = task.await;
+        for mut task in std::mem::take(&mut self.tasks) {
+            if tokio::time::timeout(DRAIN_WAIT, &mut task).await.is_err() {
+                task.abort();
+                let _ = task.await;
+            }
         }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
+        for task in &self.tasks {
             task.abort();
         }
     }
@@ -135,31 +200,22 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> 
     let query = uri.query().unwrap_or("");
     let params = parse(query);
     let meaningful = params.code.is_some() || params.state.is_some() || params.error.is_some();
-    if method != Method::GET || uri.path() != "/" || !meaningful {
+    if method != Method::GET || uri.path() != shared.path || !meaningful {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
-    let sender = shared
-        .sender
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .take();
-    let Some(sender) = sender else {
-        return page(
-            StatusCode::GONE,
-            &Page::Failed("This sign-in has already finished.".to_owned()),
-        );
-    };
     let (reply_tx, reply_rx) = oneshot::channel();
-    if sender
+    if shared
+        .sender
         .send(Callback {
             params,
             reply: reply_tx,
         })
+        .await
         .is_err()
     {
         return page(
             StatusCode::GONE,
-            &Page::Failed("chatkey stopped waiting for this sign-in.".to_owned()),
+            &Page::Failed("This sign-in has already finished.".to_owned()),
         );
     }
     let outcome = match tokio::time::timeout(REPLY_WAIT, reply_rx).await {
@@ -260,7 +316,7 @@ mod tests {
 
     #[tokio::test]
     async fn ignores_other_paths_and_serves_one_callback() {
-        let mut listener = Listener::bind().await.unwrap();
+        let mut listener = Listener::bind(Redirect::LOOPBACK_IP).await.unwrap();
         let base = listener.redirect_uri();
         assert_eq!(base.host_str(), Some("127.0.0.1"));
         let client = reqwest::Client::new();
@@ -276,7 +332,7 @@ mod tests {
                 (r.status(), r.text().await.unwrap())
             }
         });
-        let cb = listener.callback().await.unwrap();
+        let cb = listener.next_callback().await.unwrap();
         assert_eq!(cb.params.error.as_deref(), Some("access_denied"));
         cb.respond(Page::Cancelled);
         let (status, text) = browser.await.unwrap();

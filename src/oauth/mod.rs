@@ -23,6 +23,7 @@ use url::Url;
 pub use browser::{BrowserOutcome, should_open as should_open_browser};
 pub use error::OAuthError;
 pub use http::HttpError;
+pub use loopback::{Redirect, RedirectHost};
 
 use loopback::{Listener, Page};
 
@@ -40,7 +41,30 @@ pub struct OAuthClientConfig {
     /// Extra authorization-URL parameters; Google: `access_type=offline`, `prompt=consent`
     /// (without them Google issues no refresh token on a repeat sign-in).
     pub extra_auth_params: Vec<(String, String)>,
+    /// Where the provider sends the browser back.
+    pub redirect: Redirect,
+    /// How the scopes travel in the authorization URL.
+    pub scope_param: ScopeParam,
+    /// Rewrites a provider's non-standard token answer into RFC 6749's shape before it is
+    /// read (Slack nests a user token under `authed_user` and reports errors as HTTP 200).
+    pub token_dialect: Option<TokenDialect>,
 }
+
+/// How scopes are sent in the authorization request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeParam {
+    /// RFC 6749: `scope`, space-separated.
+    Standard,
+    /// A provider's own parameter, e.g. Slack's `user_scope`, comma-separated.
+    Named {
+        name: &'static str,
+        separator: &'static str,
+    },
+}
+
+/// `(status, body)` of a token-endpoint answer in, the RFC 6749 equivalent out; `None`
+/// leaves the answer as it is.
+pub type TokenDialect = fn(u16, &[u8]) -> Option<(u16, Vec<u8>)>;
 
 /// What the token endpoint returned. `Debug` shows no token.
 #[derive(Debug, Clone)]
@@ -90,28 +114,36 @@ fn client(cfg: &OAuthClientConfig) -> Client {
 }
 
 /// Runs the whole consent loop: PKCE (S256) verifier and challenge, a random `state`, a
-/// loopback listener on 127.0.0.1 with an ephemeral port that exists only during this call,
-/// the authorization URL handed to `on_url` (the caller prints it) and opened in a browser
-/// when allowed, then the redirect: `state` checked in constant time, the code exchanged with
-/// the client secret and the PKCE verifier.
+/// loopback listener (ephemeral port unless the provider registered one) that exists only
+/// during this call, the authorization URL handed to `on_url` (the caller prints it) and
+/// opened in a browser when allowed, then the redirect: `state` checked in constant time, the
+/// code exchanged with the client secret (if any) and the PKCE verifier.
 ///
-/// A redirect with a missing or wrong `state` ends the sign-in with `StateMismatch` and no
-/// code is exchanged, so a forged redirect can at most cancel a sign-in, never complete one.
+/// A redirect with a missing or wrong `state` is answered with an error page and ignored:
+/// the sign-in keeps waiting for the genuine one until `opts.timeout`, so a stray or forged
+/// request can neither complete nor cancel a sign-in.
 pub async fn authorize(
     cfg: &OAuthClientConfig,
     http: &reqwest::Client,
     opts: AuthorizeOptions,
     on_url: impl FnOnce(&Url) + Send,
 ) -> Result<TokenResponse, OAuthError> {
-    let mut listener = Listener::bind().await.map_err(OAuthError::Listener)?;
+    let mut listener = Listener::bind(cfg.redirect).await?;
     let redirect = RedirectUrl::from_url(listener.redirect_uri());
     let client = client(cfg).set_redirect_uri(redirect);
 
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(CsrfToken::new_random)
-        .set_pkce_challenge(challenge)
-        .add_scopes(cfg.scopes.iter().cloned().map(Scope::new));
+        .set_pkce_challenge(challenge);
+    match cfg.scope_param {
+        ScopeParam::Standard => {
+            request = request.add_scopes(cfg.scopes.iter().cloned().map(Scope::new));
+        }
+        ScopeParam::Named { name, separator } => {
+            request = request.add_extra_param(name, cfg.scopes.join(separator));
+        }
+    }
     for (name, value) in &cfg.extra_auth_params {
         request = request.add_extra_param(name.clone(), value.clone());
     }
@@ -123,30 +155,43 @@ pub async fn authorize(
     on_url(&url);
     browser::open(&url, opts.open_browser);
 
-    let callback = match tokio::time::timeout(opts.timeout, listener.callback()).await {
-        Ok(Some(callback)) => callback,
-        Ok(None) => {
-            return Err(OAuthError::Listener(std::io::Error::other(
-                "the listener stopped before the browser came back",
-            )));
-        }
-        Err(_) => {
-            listener.shutdown().await;
-            return Err(OAuthError::TimedOut {
-                after: opts.timeout,
-            });
+    let deadline = tokio::time::Instant::now() + opts.timeout;
+    let mut ignored = 0;
+    let callback = loop {
+        match tokio::time::timeout_at(deadline, listener.next_callback()).await {
+            Ok(Some(callback)) => {
+                let params = &callback.params;
+                let genuine = !params.duplicated
+                    && params.state.as_deref().is_some_and(|got| {
+                        constant_time_eq(got.as_bytes(), state.secret().as_bytes())
+                    });
+                if genuine {
+                    break callback;
+                }
+                ignored += 1;
+                tracing::warn!(
+                    ignored,
+                    "a sign-in redirect with a missing or foreign state was ignored"
+                );
+                callback.respond(Page::Foreign);
+            }
+            Ok(None) => {
+                return Err(OAuthError::Listener(std::io::Error::other(
+                    "the listener stopped before the browser came back",
+                )));
+            }
+            Err(_) => {
+                listener.shutdown().await;
+                return Err(OAuthError::TimedOut {
+                    after: opts.timeout,
+                    ignored,
+                });
+            }
         }
     };
 
     let params = &callback.params;
-    let state_ok = !params.duplicated
-        && params
-            .state
-            .as_deref()
-            .is_some_and(|got| constant_time_eq(got.as_bytes(), state.secret().as_bytes()));
-    let checked = if !state_ok {
-        Err(OAuthError::StateMismatch)
-    } else if let Some(error) = &params.error {
+    let checked = if let Some(error) = &params.error {
         if error == "access_denied" {
             Err(OAuthError::AccessDenied)
         } else {
@@ -163,7 +208,7 @@ pub async fn authorize(
         Ok(code) => client
             .exchange_code(AuthorizationCode::new(code.expose_secret().to_owned()))
             .set_pkce_verifier(verifier)
-            .request_async(&http::OAuthHttp(http))
+            .request_async(&http::OAuthHttp(http, cfg.token_dialect))
             .await
             .map(convert)
             .map_err(error::from_token_error),
@@ -173,7 +218,6 @@ pub async fn authorize(
     let page = match &result {
         Ok(_) => Page::SignedIn,
         Err(OAuthError::AccessDenied) => Page::Cancelled,
-        Err(OAuthError::StateMismatch) => Page::Foreign,
         Err(e) => Page::Failed(format!(
             "{}. Details are in the terminal or the chatkey menu.",
             first_clause(e)
@@ -194,7 +238,7 @@ pub async fn refresh(
     let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
     client(cfg)
         .exchange_refresh_token(&token)
-        .request_async(&http::OAuthHttp(http))
+        .request_async(&http::OAuthHttp(http, cfg.token_dialect))
         .await
         .map(convert)
         .map_err(error::from_token_error)

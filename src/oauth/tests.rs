@@ -61,6 +61,9 @@ async fn fake(status: StatusCode, body: &'static str) -> (OAuthClientConfig, Fak
             ("access_type".into(), "offline".into()),
             ("prompt".into(), "consent".into()),
         ],
+        redirect: Redirect::LOOPBACK_IP,
+        scope_param: ScopeParam::Standard,
+        token_dialect: None,
     };
     (cfg, f)
 }
@@ -159,31 +162,122 @@ async fn full_flow_sends_pkce_and_secret_and_returns_tokens() {
 }
 
 #[tokio::test]
-async fn wrong_state_ends_with_state_mismatch_and_exchanges_nothing() {
+async fn a_stray_redirect_is_refused_and_the_sign_in_keeps_waiting() {
     let (cfg, fake) = fake(StatusCode::OK, ok_body()).await;
     let (url, task) = start(cfg, Duration::from_secs(20)).await;
-    let (callback, port) = redirect_with(&url, "code=stolen&state=forged");
-    let page = reqwest::get(&callback).await.unwrap();
-    assert_eq!(page.status(), 400);
-    assert!(page.text().await.unwrap().contains("not from chatkey"));
-    let err = task.await.unwrap().unwrap_err();
-    assert!(matches!(err, OAuthError::StateMismatch), "{err}");
-    assert!(err.to_string().contains("nothing was stored"));
-    assert!(fake.seen.lock().unwrap().is_empty(), "no code exchange");
+    // Forged, stateless and doubled-state redirects: each gets the error page, none ends it.
+    let state = query(&url)["state"].clone();
+    for extra in [
+        "code=stolen&state=forged".to_owned(),
+        "code=abc".to_owned(),
+        format!("code=abc&state={state}&state=other"),
+        "error=access_denied&state=forged".to_owned(),
+    ] {
+        let (callback, _) = redirect_with(&url, &extra);
+        let page = reqwest::get(&callback).await.unwrap();
+        assert_eq!(page.status(), 400, "{extra}");
+        assert!(page.text().await.unwrap().contains("not from chatkey"));
+        assert!(!task.is_finished(), "{extra} must not end the sign-in");
+    }
+    assert!(fake.seen.lock().unwrap().is_empty(), "no code exchange yet");
+    // The genuine redirect still completes it.
+    let (callback, port) = redirect_with(&url, &format!("code=real&state={state}"));
+    assert_eq!(reqwest::get(&callback).await.unwrap().status(), 200);
+    let tokens = task.await.unwrap().unwrap();
+    assert_eq!(tokens.access_token.expose_secret(), ACCESS);
+    let seen = fake.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["code"], "real");
     assert!(port_is_closed(port).await, "listener must be gone");
 }
 
 #[tokio::test]
-async fn missing_or_repeated_state_is_a_mismatch() {
-    for extra in ["code=abc", "code=abc&state={s}&state=other"] {
-        let (cfg, _) = fake(StatusCode::OK, ok_body()).await;
-        let (url, task) = start(cfg, Duration::from_secs(20)).await;
-        let extra = extra.replace("{s}", &query(&url)["state"]);
-        let (callback, _) = redirect_with(&url, &extra);
-        reqwest::get(&callback).await.unwrap();
-        let err = task.await.unwrap().unwrap_err();
-        assert!(matches!(err, OAuthError::StateMismatch), "{extra}: {err}");
+async fn only_stray_redirects_time_out_and_say_how_many_were_ignored() {
+    let (cfg, fake) = fake(StatusCode::OK, ok_body()).await;
+    let (url, task) = start(cfg, Duration::from_millis(1500)).await;
+    let (callback, port) = redirect_with(&url, "code=stolen&state=forged");
+    reqwest::get(&callback).await.unwrap();
+    let err = task.await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, OAuthError::TimedOut { ignored: 1, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("was ignored"), "{err}");
+    assert!(fake.seen.lock().unwrap().is_empty(), "no code exchange");
+    assert!(port_is_closed(port).await, "listener must be gone");
+}
+
+/// Slack's shape: a registered fixed port, `localhost`, `/callback`, `user_scope` with
+/// commas, no client secret, and an answer that needs its dialect to read.
+#[tokio::test]
+async fn fixed_port_named_scopes_public_client_and_a_dialect() {
+    fn dialect(status: u16, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+        let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let user = v.get("authed_user")?;
+        Some((status, serde_json::to_vec(user).unwrap()))
     }
+    let (mut cfg, fake) = fake(
+        StatusCode::OK,
+        r#"{"ok":true,"authed_user":{"access_token":"ya29.access-SENTINEL-1","token_type":"user","expires_in":43200,"refresh_token":"1//refresh-SENTINEL-2","scope":"a,b"}}"#,
+    )
+    .await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    cfg.client_secret = None;
+    cfg.extra_auth_params.clear();
+    cfg.redirect = Redirect {
+        host: RedirectHost::Localhost,
+        port: Some(port),
+        path: "/callback",
+    };
+    cfg.scope_param = ScopeParam::Named {
+        name: "user_scope",
+        separator: ",",
+    };
+    cfg.token_dialect = Some(dialect);
+    let (url, task) = start(cfg.clone(), Duration::from_secs(20)).await;
+    let q = query(&url);
+    assert_eq!(
+        q["redirect_uri"],
+        format!("http://localhost:{port}/callback")
+    );
+    assert_eq!(q["user_scope"], "scope.a,scope.b");
+    assert!(!q.contains_key("scope"), "no bot scopes: {q:?}");
+    // The same port cannot be taken twice: the second sign-in says so plainly.
+    let err = authorize(
+        &cfg,
+        &crate::http::client(),
+        opts(Duration::from_secs(1)),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, OAuthError::PortInUse { port: p } if p == port),
+        "{err}"
+    );
+    // The wrong path is not the callback.
+    let stray = format!("http://127.0.0.1:{port}/?code=x&state={}", q["state"]);
+    assert_eq!(reqwest::get(&stray).await.unwrap().status(), 404);
+    let callback = format!(
+        "http://127.0.0.1:{port}/callback?code=c&state={}",
+        q["state"]
+    );
+    assert_eq!(reqwest::get(&callback).await.unwrap().status(), 200);
+    let tokens = task.await.unwrap().unwrap();
+    assert_eq!(tokens.access_token.expose_secret(), ACCESS);
+    assert_eq!(tokens.expires_in, Some(Duration::from_secs(43200)));
+    let form = fake.seen.lock().unwrap()[0].clone();
+    assert!(
+        !form.contains_key("client_secret"),
+        "public client: {form:?}"
+    );
+    assert_eq!(
+        form["redirect_uri"],
+        format!("http://localhost:{port}/callback")
+    );
 }
 
 #[tokio::test]

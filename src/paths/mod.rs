@@ -10,8 +10,7 @@ mod private_dir;
 
 use std::path::{Path, PathBuf};
 
-pub use endpoints::GoogleEndpoints;
-pub use endpoints::defaults as endpoints_defaults;
+pub use endpoints::{builtin, join};
 pub use private_dir::{PrivateDirError, ensure_private_dir};
 
 /// The profile used when `CHATKEY_PROFILE` is unset.

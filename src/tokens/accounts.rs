@@ -28,6 +28,9 @@ pub struct AccountRecord {
     #[serde(default)]
     pub scopes: Vec<String>,
     pub signed_in_at: DateTime<Utc>,
+    /// Other names the `account` parameter accepts (a Slack workspace's domain).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 impl AccountRecord {
@@ -168,6 +171,7 @@ mod tests {
             display_name: Some("Alex".into()),
             scopes: vec!["https://www.googleapis.com/auth/chat.messages".into()],
             signed_in_at: "2025-05-01T12:00:00Z".parse().unwrap(),
+            aliases: Vec::new(),
         }
     }
 

@@ -3,14 +3,12 @@
 //! The refresh token is the one secret that is stored, in the keyring (`KeyringStore`),
 //! under service = the profile's keyring service and user = the `AccountId` string. The
 //! non-secret facts about each account (email, user id, scopes, sign-in time) live in
-//! `accounts.json` (`Accounts`). `token_json` reads and writes the Python server's
-//! `token.json` for `chatkey import` and `chatkey export`.
+//! `accounts.json` (`Accounts`).
 //!
 //! `SecretStore` is blocking (keyring back ends are); async callers use `spawn_blocking`.
 
 mod accounts;
 mod keyring;
-pub mod token_json;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -155,9 +155,13 @@ pub fn build(status: &Status, extras: Extras) -> TrayView {
     providers.sort();
     providers.dedup();
     if providers.is_empty() {
-        items.push(text(
-            "Google Chat is not set up: run `chatkey setup google-chat --client-secret FILE`",
-        ));
+        for p in crate::providers::all() {
+            items.push(text(&format!(
+                "{} is not set up: {}",
+                p.id().display_name(),
+                p.setup_hint()
+            )));
+        }
     }
     for provider in &providers {
         let accounts: Vec<&AccountStatus> = status

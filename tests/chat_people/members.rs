@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use chatkey::emulator::data::{
+use chatkey::providers::google_chat::emulator::data::{
     ALEX, DANIEL, DM_ALEX_PRIYA, ENGINEERING, HANNAH, INCIDENTS, MARCUS, PRIYA, SALES_LEADERSHIP,
     SOFIA, TOMAS, YUKI,
 };

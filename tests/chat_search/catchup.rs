@@ -1,8 +1,8 @@
 //! Catching up against the emulator: unread counts from the read state (own messages never
 //! count), mark_read (all, or up to a time), and the conversation window for summaries.
 
-use chatkey::emulator::data;
 use chatkey::protocol::SessionOptions;
+use chatkey::providers::google_chat::emulator::data;
 use serde_json::{Value, json};
 
 use super::{ME, priya_posts};

@@ -1,8 +1,8 @@
 //! Batch sends end to end: per-item results, the per-space write pace measured on the
 //! emulator's request log, order within a space, and validation before anything is sent.
 
-use chatkey::emulator::LoggedRequest;
-use chatkey::emulator::data::{DM_ALEX_PRIYA, ENGINEERING, RANDOM};
+use chatkey::providers::google_chat::emulator::LoggedRequest;
+use chatkey::providers::google_chat::emulator::data::{DM_ALEX_PRIYA, ENGINEERING, RANDOM};
 use serde_json::{Value, json};
 
 use super::{q, seeded_thread, space, world_and_client, writes};

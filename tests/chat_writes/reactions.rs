@@ -1,7 +1,7 @@
 //! Reactions end to end: add (and add again), list with names and a per-emoji summary,
 //! remove only one's own, with another person's reactions made through the emulator directly.
 
-use chatkey::emulator::data::{ALEX, ENGINEERING, PRIYA};
+use chatkey::providers::google_chat::emulator::data::{ALEX, ENGINEERING, PRIYA};
 use serde_json::json;
 
 use super::{q, space, world_and_client};

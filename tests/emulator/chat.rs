@@ -1,6 +1,6 @@
 //! Chat reads: visibility, filters, pagination, clamping, ordering and the seeded history.
 
-use chatkey::emulator::data;
+use chatkey::providers::google_chat::emulator::data;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
 

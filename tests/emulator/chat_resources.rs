@@ -1,7 +1,7 @@
 //! Chat resources around messages: memberships and direct messages, reactions, attachments
 //! (upload, post, download) and read state.
 
-use chatkey::emulator::data;
+use chatkey::providers::google_chat::emulator::data;
 use serde_json::{Value, json};
 
 use super::support::*;

@@ -1,6 +1,6 @@
 //! Chat writes: posting (threads, requestId, mentions, client ids), editing and deleting.
 
-use chatkey::emulator::data;
+use chatkey::providers::google_chat::emulator::data;
 use serde_json::json;
 
 use super::support::*;

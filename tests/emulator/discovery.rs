@@ -7,9 +7,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chatkey::emulator::discovery::{self, DiscoveryDocs};
-use chatkey::emulator::routes::{ROUTES, full_scope};
-use chatkey::emulator::{REQUEST_LOG_ENV, data, enforced_field_lists, scopes};
+use chatkey::providers::google_chat::emulator::discovery::{self, DiscoveryDocs};
+use chatkey::providers::google_chat::emulator::routes::{ROUTES, full_scope};
+use chatkey::providers::google_chat::emulator::{
+    REQUEST_LOG_ENV, data, enforced_field_lists, scopes,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -94,7 +96,10 @@ impl Recorder {
             .iter()
             .find(|r| {
                 r.method == method.as_str()
-                    && chatkey::emulator::routes::match_template(r.template, bare).is_some()
+                    && chatkey::providers::google_chat::emulator::routes::match_template(
+                        r.template, bare,
+                    )
+                    .is_some()
             })
             .and_then(|r| r.discovery_id)
             .unwrap_or_else(|| panic!("{method} {path} is not a discovery route"));

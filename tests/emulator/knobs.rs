@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use chatkey::emulator::{self, EmulatorConfig, FailureSpec, SpaceQuotas, data};
+use chatkey::providers::google_chat::emulator::{
+    self, EmulatorConfig, FailureSpec, SpaceQuotas, data,
+};
 use serde_json::{Value, json};
 
 use super::support::*;

@@ -1,7 +1,7 @@
 //! The authorization endpoint against Google's documented behaviour: the consent page's Allow
 //! and Deny paths, error pages, account choice and the userinfo endpoints.
 
-use chatkey::emulator::{EmulatorConfig, data};
+use chatkey::providers::google_chat::emulator::{EmulatorConfig, data};
 use serde_json::json;
 
 use super::support::*;

@@ -1,6 +1,6 @@
 //! People API: names for Chat's `users/{id}`, field masks and batch limits.
 
-use chatkey::emulator::data;
+use chatkey::providers::google_chat::emulator::data;
 use serde_json::json;
 
 use super::support::*;

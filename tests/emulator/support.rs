@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chatkey::emulator::{self, EmulatorConfig, EmulatorHandle};
+use chatkey::providers::google_chat::emulator::{self, EmulatorConfig, EmulatorHandle};
 use reqwest::{Client, Method, redirect::Policy};
 use serde_json::{Value, json};
 use url::Url;

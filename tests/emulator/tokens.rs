@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chatkey::emulator::{EmulatorConfig, data};
+use chatkey::providers::google_chat::emulator::{EmulatorConfig, data};
 use serde_json::json;
 
 use super::support::*;

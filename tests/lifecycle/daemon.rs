@@ -10,10 +10,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chatkey::emulator::{self, EmulatorConfig, EmulatorHandle};
 use chatkey::paths::Paths;
 use chatkey::protocol::ControlRequest;
 use chatkey::providers::ProviderId;
+use chatkey::providers::google_chat::emulator::{self, EmulatorConfig, EmulatorHandle};
 use chatkey::tokens::{AccountId, KeyringStore, SecretStore};
 use serde_json::Value;
 
@@ -61,7 +61,7 @@ impl Profile {
         std::fs::write(paths.config_file(), config_toml).unwrap();
         let id = store_signed_in_account(
             &paths,
-            chatkey::emulator::data::PRIMARY_USER,
+            chatkey::providers::google_chat::emulator::data::PRIMARY_USER,
             None,
             refresh_token,
         );
@@ -137,7 +137,7 @@ fn mint(emu: &EmulatorHandle) -> (String, String) {
     let t = emu
         .knobs()
         .mint_tokens(
-            chatkey::emulator::data::PRIMARY_USER,
+            chatkey::providers::google_chat::emulator::data::PRIMARY_USER,
             chatkey::providers::google_chat::DEFAULT_SCOPES,
         )
         .unwrap();

@@ -10,8 +10,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use chatkey::accounts::{AccountEvent, Health};
-use chatkey::emulator::EmulatorConfig;
 use chatkey::protocol::SessionOptions;
+use chatkey::providers::google_chat::emulator::EmulatorConfig;
 use chatkey::refresher::Refresher;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -139,7 +139,7 @@ async fn transient_failures_are_retried_with_backoff() {
     let world = short_lived_world().await;
     let knobs = world.emulator.knobs();
     let mut events = world.app.accounts.events();
-    knobs.fail_next(chatkey::emulator::FailureSpec {
+    knobs.fail_next(chatkey::providers::google_chat::emulator::FailureSpec {
         status: 503,
         count: 2,
         path_prefix: Some("/token".into()),

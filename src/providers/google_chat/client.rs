@@ -14,11 +14,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
+use super::endpoints::GoogleEndpoints;
 use super::models::*;
 use super::quota::SpaceQuotas;
 use crate::accounts::{Account, needs_sign_in};
 use crate::http::{RetryPolicy, send_with_retry};
-use crate::paths::GoogleEndpoints;
 use crate::providers::ProviderId;
 use crate::tools::{ToolError, ToolErrorKind};
 

@@ -3,17 +3,10 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::endpoints::GoogleEndpoints;
 use super::models::UserInfo;
 use crate::http::{RetryPolicy, send_with_retry};
-use crate::paths::GoogleEndpoints;
-
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub email: String,
-    pub display_name: Option<String>,
-    /// `users/{id}`: Google Chat names a person by their Google account id.
-    pub user_id: String,
-}
+use crate::providers::Identity;
 
 pub async fn whoami(
     http: &reqwest::Client,
@@ -52,6 +45,8 @@ pub async fn whoami(
     Ok(Identity {
         email,
         display_name: info.name.filter(|n| !n.is_empty()),
-        user_id: format!("users/{id}"),
+        // Google Chat names a person `users/{id}` by their Google account id.
+        user_id: Some(format!("users/{id}")),
+        aliases: Vec::new(),
     })
 }

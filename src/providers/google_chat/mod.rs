@@ -1,6 +1,10 @@
-//! Google Chat: the OAuth client, the API client, sender-name resolution and the tools.
+//! Google Chat: the OAuth client, the API client, sender-name resolution, the tools, and the
+//! emulator of Google's services that tests and `chatkey demo` run against.
 
 pub mod client;
+pub mod config;
+pub mod emulator;
+pub mod endpoints;
 pub mod identity;
 pub mod models;
 pub mod models_attachments;
@@ -9,11 +13,59 @@ pub mod models_reactions;
 pub mod models_readstate;
 pub mod names;
 pub mod people;
+mod provider;
 pub mod quota;
+pub mod token_json;
 pub mod tools;
 
-use crate::config::GoogleChatConfig;
+use std::sync::Arc;
+
+pub use config::GoogleChatConfig;
+pub use provider::GoogleChat;
+
+use crate::config::Config;
 use crate::oauth::OAuthClientConfig;
+use crate::providers::{ProviderEnv, ProviderId};
+use crate::tools::{ToolError, ToolErrorKind};
+use client::ChatClient;
+use people::NameCache;
+use quota::SpaceQuotas;
+
+/// What the Google Chat tools run with: the daemon's shared env plus Google's own caches
+/// (sender names, per-space pacing), shared by every session.
+pub struct Context {
+    pub env: Arc<ProviderEnv>,
+    pub names: NameCache,
+    pub quotas: Arc<SpaceQuotas>,
+}
+
+impl Context {
+    pub fn new(env: Arc<ProviderEnv>) -> Self {
+        Self {
+            env,
+            names: NameCache::default(),
+            quotas: Arc::new(SpaceQuotas::default()),
+        }
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.env.config()
+    }
+
+    /// A Google Chat client for the named account (or the only one).
+    pub fn client(&self, account: Option<&str>) -> Result<ChatClient, ToolError> {
+        let account = self.env.accounts.resolve(ProviderId::GoogleChat, account)?;
+        let config = self.config();
+        let google = config::section(&config)
+            .map_err(|e| ToolError::new(ToolErrorKind::NeedsSignIn, e.to_string()))?;
+        Ok(ChatClient::new(
+            self.env.http.clone(),
+            google.endpoints(),
+            account,
+            self.quotas.clone(),
+        ))
+    }
+}
 
 /// The least-privilege scopes the Google Chat tools need: identity (who signed in), reading
 /// spaces, reading, sending and reacting to messages (with attachments), adding and removing
@@ -50,5 +102,8 @@ pub fn oauth_config(config: &GoogleChatConfig) -> OAuthClientConfig {
             ("access_type".into(), "offline".into()),
             ("prompt".into(), "consent".into()),
         ],
+        redirect: crate::oauth::Redirect::LOOPBACK_IP,
+        scope_param: crate::oauth::ScopeParam::Standard,
+        token_dialect: None,
     }
 }

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::super::client::ChatClient;
 use super::super::names;
 use super::messages::check_text;
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
@@ -26,8 +26,8 @@ pub const MAX_ITEMS: usize = 50;
 /// Spaces written to at the same time.
 const SPACE_CONCURRENCY: usize = 4;
 
-pub fn tools() -> Vec<ToolDef> {
-    vec![ToolDef::new(
+pub fn tools() -> Vec<ToolSpec<Context>> {
+    vec![ToolSpec::new(
         "google_chat_batch_send_messages",
         "Send several messages",
         "Post up to 50 Google Chat messages in one call, as the signed-in person: each item is `{space, text, thread?}` \
@@ -133,10 +133,10 @@ fn plan(items: Vec<BatchItem>) -> Result<Vec<Planned>, ToolError> {
         .collect()
 }
 
-pub async fn batch_send(app: Arc<App>, args: BatchSendArgs) -> Result<BatchResult, ToolError> {
+pub async fn batch_send(ctx: Arc<Context>, args: BatchSendArgs) -> Result<BatchResult, ToolError> {
     let planned = plan(args.messages)?;
     let total = planned.len();
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let mut by_space: BTreeMap<String, Vec<Planned>> = BTreeMap::new();
     for item in planned {
         by_space.entry(item.space.clone()).or_default().push(item);

@@ -24,16 +24,16 @@ use super::fanout::{
 };
 use super::messages::{window, window_filter};
 use super::views::{MessageView, SpaceView, message_views};
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
 const READSTATE_SCOPE: &str = "chat.users.readstate";
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_get_unread",
             "Get unread messages",
             "What the signed-in person has not read yet: for every space they are in (or only `spaces`), the messages after \
@@ -44,7 +44,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             get_unread,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_mark_read",
             "Mark a space as read",
             "Mark the messages of one Google Chat space as read for the signed-in person, up to `until` (RFC 3339 or YYYY-MM-DD; \
@@ -58,7 +58,7 @@ pub fn tools() -> Vec<ToolDef> {
             },
             mark_read,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_summarize_conversation",
             "Read a conversation to summarise it",
             "Everything needed to summarise one Google Chat space over a window: the space, the participants (names and message \
@@ -127,7 +127,7 @@ async fn unread_in(
     Ok((last_read, messages, capped))
 }
 
-pub async fn get_unread(app: Arc<App>, args: UnreadArgs) -> Result<UnreadResult, ToolError> {
+pub async fn get_unread(ctx: Arc<Context>, args: UnreadArgs) -> Result<UnreadResult, ToolError> {
     let wanted = space_names(args.spaces.as_deref())?;
     let per_space = args.limit_per_space.unwrap_or(10);
     if !(1..=100).contains(&per_space) {
@@ -135,7 +135,7 @@ pub async fn get_unread(app: Arc<App>, args: UnreadArgs) -> Result<UnreadResult,
             "invalid argument `limit_per_space`: use 1 to 100",
         ));
     }
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     client.require_scope(READSTATE_SCOPE)?;
     let me = client.account().record().user_id.clone();
     let spaces = resolve_spaces(&client, wanted).await?;
@@ -175,7 +175,7 @@ pub async fn get_unread(app: Arc<App>, args: UnreadArgs) -> Result<UnreadResult,
         shown_counts.push(newest.len());
         shown.extend(newest.into_iter().rev());
     }
-    let mut views = message_views(&app, &client, shown).await.into_iter();
+    let mut views = message_views(&ctx, &client, shown).await.into_iter();
     let unread: Vec<UnreadSpace> = with_unread
         .into_iter()
         .zip(shown_counts)
@@ -227,13 +227,13 @@ fn parse_until(value: &str) -> Result<DateTime<Utc>, ToolError> {
     )))
 }
 
-pub async fn mark_read(app: Arc<App>, args: MarkReadArgs) -> Result<MarkReadResult, ToolError> {
+pub async fn mark_read(ctx: Arc<Context>, args: MarkReadArgs) -> Result<MarkReadResult, ToolError> {
     let space = names::space(&args.space)?;
     let until = match args.until.as_deref() {
         Some(u) => parse_until(u)?,
         None => Utc::now(),
     };
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     client.require_scope(READSTATE_SCOPE)?;
     let body =
         json!({ "lastReadTime": until.to_rfc3339_opts(chrono::SecondsFormat::Micros, true) });
@@ -299,7 +299,7 @@ pub struct Conversation {
 }
 
 pub async fn summarize_conversation(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: SummarizeArgs,
 ) -> Result<Conversation, ToolError> {
     let space = names::space(&args.space)?;
@@ -322,7 +322,7 @@ pub async fn summarize_conversation(
             "invalid argument `limit`: use 1 to 1000",
         ));
     }
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let info = client.get_space(&space).await?;
     // One more than asked, to know whether the window held more.
     let filter = window_filter(since, until);
@@ -330,7 +330,7 @@ pub async fn summarize_conversation(
     let truncated = messages.len() > limit as usize;
     messages.truncate(limit as usize);
     messages.reverse();
-    let views = message_views(&app, &client, messages).await;
+    let views = message_views(&ctx, &client, messages).await;
 
     let mut participants: Vec<Participant> = Vec::new();
     let mut threads: Vec<ThreadSummary> = Vec::new();

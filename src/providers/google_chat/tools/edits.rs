@@ -15,14 +15,14 @@ use super::super::models::Message;
 use super::super::models_reactions::TextUpdate;
 use super::super::names;
 use super::messages::check_text;
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_update_message",
             "Edit a message",
             "Replace the text of a Google Chat message the signed-in person sent (`message` is the full \
@@ -37,7 +37,7 @@ pub fn tools() -> Vec<ToolDef> {
             },
             update_message,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_delete_message",
             "Delete a message",
             "Delete a Google Chat message (`message` is the full `spaces/…/messages/…` name). You can delete your own \
@@ -77,12 +77,12 @@ pub struct UpdatedMessage {
 }
 
 pub async fn update_message(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: UpdateMessageArgs,
 ) -> Result<UpdatedMessage, ToolError> {
     let name = names::message(&args.message)?;
     check_text(&args.text)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let body = to_value(&TextUpdate {
         text: args.text.clone(),
     })?;
@@ -133,11 +133,11 @@ pub struct DeletedMessage {
 }
 
 pub async fn delete_message(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: DeleteMessageArgs,
 ) -> Result<DeletedMessage, ToolError> {
     let name = names::message(&args.message)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     // Not retried after a possibly processed attempt: the repeat would answer "not found"
     // for a delete that in fact succeeded.
     client

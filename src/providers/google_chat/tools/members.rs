@@ -16,8 +16,8 @@ use super::super::models_members::{ListMembershipsResponse, Membership, NewMembe
 use super::super::names;
 use super::super::people::Sender;
 use super::people::{UserRef, get_membership, parse_user, require_any_scope};
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
@@ -28,9 +28,9 @@ const MAX_MEMBERS: u32 = 10_000;
 const MAX_USERS: usize = 50;
 pub(crate) const READ_SCOPES: &[&str] = &["chat.memberships", "chat.memberships.readonly"];
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_list_members",
             "List a space's members",
             "List the members of a Google Chat space with their names, emails, role (manager or member), state \
@@ -41,7 +41,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             list_members,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_manage_members",
             "Add or remove space members",
             "Add people to, or remove people from, a Google Chat space (not a direct message). `action` is `add` or \
@@ -141,7 +141,7 @@ pub struct ListMembersArgs {
 
 #[derive(Debug, Serialize)]
 pub struct MemberView {
-    /// `users/{id}` for a person or app.
+    /// `users/{id}` for a person or ctx.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// `groups/{id}` for a Google Group.
@@ -204,7 +204,7 @@ pub struct MembersResult {
 }
 
 pub async fn list_members(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: ListMembersArgs,
 ) -> Result<MembersResult, ToolError> {
     let space = names::space(&args.space)?;
@@ -215,7 +215,7 @@ pub async fn list_members(
         )));
     }
     let page_token = args.page_token.filter(|t| !t.trim().is_empty());
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     require_any_scope(&client, READ_SCOPES)?;
     let (memberships, next) = collect_memberships(
         &client,
@@ -225,10 +225,7 @@ pub async fn list_members(
         args.include_groups.unwrap_or(false),
     )
     .await?;
-    let names = app
-        .google_names
-        .resolve(&client, human_users(&memberships))
-        .await;
+    let names = ctx.names.resolve(&client, human_users(&memberships)).await;
     let members: Vec<MemberView> = memberships
         .into_iter()
         .map(|m| member_view(m, &names))
@@ -285,7 +282,7 @@ pub struct ManageMembersResult {
 }
 
 pub async fn manage_members(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: ManageMembersArgs,
 ) -> Result<ManageMembersResult, ToolError> {
     let space = names::space(&args.space)?;
@@ -301,7 +298,7 @@ pub async fn manage_members(
             users.push(user);
         }
     }
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     client.require_scope("chat.memberships")?;
     // One read up front turns "no such space" and "not a member" into one clear error
     // instead of the same failure once per user, and refuses DMs before any write.
@@ -344,7 +341,7 @@ pub async fn manage_members(
     if errors.len() == results.len() && errors.windows(2).all(|w| w[0] == w[1]) {
         return Err(errors.swap_remove(0));
     }
-    name_outcomes(&app, &client, &mut results).await;
+    name_outcomes(&ctx, &client, &mut results).await;
     let failed = results.iter().filter(|r| r.status == "failed").count();
     Ok(ManageMembersResult {
         space,
@@ -418,7 +415,7 @@ async fn remove_one(
 }
 
 /// Fills display names from the membership names (`spaces/X/members/{id}`), in one lookup.
-async fn name_outcomes(app: &App, client: &ChatClient, results: &mut [MemberOutcome]) {
+async fn name_outcomes(ctx: &Context, client: &ChatClient, results: &mut [MemberOutcome]) {
     let user_of = |r: &MemberOutcome| {
         r.membership
             .as_deref()
@@ -426,8 +423,8 @@ async fn name_outcomes(app: &App, client: &ChatClient, results: &mut [MemberOutc
             .map(|(_, id)| format!("users/{id}"))
     };
     let users: Vec<String> = results.iter().filter_map(user_of).collect();
-    let names = app
-        .google_names
+    let names = ctx
+        .names
         .resolve(client, users.iter().map(String::as_str))
         .await;
     for r in results.iter_mut() {

@@ -8,17 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use super::super::names;
 use super::views::{MessageView, message_views};
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
 /// Google's limit for a message's text.
 const MAX_TEXT_BYTES: usize = 32_000;
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_list_messages",
             "Read recent messages in a space",
             "Read messages of one Google Chat space in a time window, with each sender's display name. \
@@ -31,7 +31,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             list_messages,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_get_message",
             "Get one message",
             "Fetch one Google Chat message by its full name (`spaces/…/messages/…`), with the sender's display name, thread and attachments.",
@@ -39,7 +39,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             get_message,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_send_message",
             "Send a message",
             "Post a message to a Google Chat space as the signed-in person. Give `thread` (a thread name from a listed message) \
@@ -202,7 +202,7 @@ impl PageToken {
 }
 
 pub async fn list_messages(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: ListMessagesArgs,
 ) -> Result<MessagesResult, ToolError> {
     let space = names::space(&args.space)?;
@@ -233,7 +233,7 @@ pub async fn list_messages(
         Order::NewestFirst => "createTime desc",
         Order::OldestFirst => "createTime asc",
     };
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let page = client
         .list_messages(
             &space,
@@ -243,7 +243,7 @@ pub async fn list_messages(
             continued.as_ref().map(|t| t.google.as_str()),
         )
         .await?;
-    let messages = message_views(&app, &client, page.messages).await;
+    let messages = message_views(&ctx, &client, page.messages).await;
     Ok(MessagesResult {
         space,
         window: Window {
@@ -275,11 +275,14 @@ pub struct GetMessageArgs {
     pub account: Option<String>,
 }
 
-pub async fn get_message(app: Arc<App>, args: GetMessageArgs) -> Result<MessageView, ToolError> {
+pub async fn get_message(
+    ctx: Arc<Context>,
+    args: GetMessageArgs,
+) -> Result<MessageView, ToolError> {
     let name = names::message(&args.message)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let message = client.get_message(&name).await?;
-    Ok(message_views(&app, &client, vec![message])
+    Ok(message_views(&ctx, &client, vec![message])
         .await
         .pop()
         .expect("one message in, one view out"))
@@ -307,7 +310,10 @@ pub struct SentMessage {
     pub text: String,
 }
 
-pub async fn send_message(app: Arc<App>, args: SendMessageArgs) -> Result<SentMessage, ToolError> {
+pub async fn send_message(
+    ctx: Arc<Context>,
+    args: SendMessageArgs,
+) -> Result<SentMessage, ToolError> {
     let space = names::space(&args.space)?;
     check_text(&args.text)?;
     let thread = args
@@ -315,7 +321,7 @@ pub async fn send_message(app: Arc<App>, args: SendMessageArgs) -> Result<SentMe
         .as_deref()
         .map(|t| names::thread(&space, t))
         .transpose()?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let message = client
         .post_message(&space, args.text.clone(), thread)
         .await?;

@@ -19,14 +19,15 @@ pub mod catchup;
 pub mod fanout;
 pub mod search;
 
+use super::Context;
 use crate::providers::ProviderId;
-use crate::tools::ToolDef;
+use crate::tools::ToolSpec;
 
 /// Every Google Chat tool belongs to this provider.
 pub(crate) const GOOGLE_CHAT: Option<ProviderId> = Some(ProviderId::GoogleChat);
 
-pub fn all() -> Vec<ToolDef> {
-    [
+pub fn all() -> Vec<ToolSpec<Context>> {
+    let groups: [Vec<ToolSpec<Context>>; 12] = [
         spaces::tools(),
         messages::tools(),
         threads::tools(),
@@ -39,6 +40,6 @@ pub fn all() -> Vec<ToolDef> {
         search::tools(),
         catchup::tools(),
         files::tools(),
-    ]
-    .concat()
+    ];
+    groups.into_iter().flatten().collect()
 }

@@ -17,8 +17,8 @@ use super::super::DEFAULT_SCOPES;
 use super::super::client::ChatClient;
 use super::super::models::Space;
 use super::super::models_members::{Membership, PersonFull};
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
@@ -26,9 +26,9 @@ use super::GOOGLE_CHAT as P;
 const MAX_SPACES_SCANNED: usize = 25;
 const SCOPE_PREFIX: &str = "https://www.googleapis.com/auth/";
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_whoami",
             "Who am I signed in as",
             "Show the Google account the Google Chat tools act as: email, display name, Chat user name (`users/…`, \
@@ -39,7 +39,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             whoami,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_get_user_info",
             "Look up a person",
             "Look up one person by Chat user name (`users/123…`, e.g. a message sender), People name (`people/123…`) \
@@ -258,8 +258,8 @@ fn short_scope(scope: &str) -> String {
     scope.strip_prefix(SCOPE_PREFIX).unwrap_or(scope).to_owned()
 }
 
-pub async fn whoami(app: Arc<App>, args: WhoamiArgs) -> Result<WhoamiResult, ToolError> {
-    let client = app.google_chat(args.account.as_deref())?;
+pub async fn whoami(ctx: Arc<Context>, args: WhoamiArgs) -> Result<WhoamiResult, ToolError> {
+    let client = ctx.client(args.account.as_deref())?;
     let record = client.account().record().clone();
     let scopes: Vec<String> = record.scopes.iter().map(|s| short_scope(s)).collect();
     let missing_scopes = if scopes.is_empty() {
@@ -328,11 +328,11 @@ pub struct UserInfoResult {
 }
 
 pub async fn get_user_info(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: GetUserInfoArgs,
 ) -> Result<UserInfoResult, ToolError> {
     let user = parse_user("user", &args.user)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let id = match &user {
         UserRef::Id(id) => id.clone(),
         UserRef::Email(email) => id_for_email(&client, email).await?,

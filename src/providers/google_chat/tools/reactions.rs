@@ -16,17 +16,17 @@ use super::super::client::{ChatClient, to_value};
 use super::super::models_reactions::{Emoji, ListReactionsResponse, NewReaction, Reaction};
 use super::super::names;
 use super::super::people::Sender;
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
 /// Google's largest page of reactions.
 const MAX_PAGE: u32 = 200;
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_add_reaction",
             "React with an emoji",
             "Add an emoji reaction to a Google Chat message as the signed-in person. `emoji` is the Unicode character \
@@ -38,7 +38,7 @@ pub fn tools() -> Vec<ToolDef> {
             },
             add_reaction,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_list_reactions",
             "List reactions on a message",
             "List the emoji reactions on one Google Chat message: who reacted (with display names) with which emoji, \
@@ -47,7 +47,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             list_reactions,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_remove_reaction",
             "Remove your reaction",
             "Remove the signed-in person's own reaction with `emoji` (the Unicode character, e.g. 👍) from a Google Chat \
@@ -105,10 +105,13 @@ pub struct ReactionResult {
     pub removed: bool,
 }
 
-pub async fn add_reaction(app: Arc<App>, args: ReactionArgs) -> Result<ReactionResult, ToolError> {
+pub async fn add_reaction(
+    ctx: Arc<Context>,
+    args: ReactionArgs,
+) -> Result<ReactionResult, ToolError> {
     let message = names::message(&args.message)?;
     let emoji = check_emoji(&args.emoji)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let body = to_value(&NewReaction {
         emoji: Emoji {
             unicode: Some(emoji.clone()),
@@ -146,12 +149,12 @@ pub async fn add_reaction(app: Arc<App>, args: ReactionArgs) -> Result<ReactionR
 }
 
 pub async fn remove_reaction(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: ReactionArgs,
 ) -> Result<ReactionResult, ToolError> {
     let message = names::message(&args.message)?;
     let emoji = check_emoji(&args.emoji)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let Some(reaction) = own_reaction(&client, &message, &emoji).await? else {
         return Err(ToolError::not_found(format!(
             "you have not reacted with {emoji} to `{message}`, so nothing was removed; google_chat_list_reactions shows who reacted with what"
@@ -247,7 +250,7 @@ pub struct ReactionsResult {
 }
 
 pub async fn list_reactions(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: ListReactionsArgs,
 ) -> Result<ReactionsResult, ToolError> {
     let message = names::message(&args.message)?;
@@ -257,7 +260,7 @@ pub async fn list_reactions(
             "invalid argument `limit`: use 1 to 1000",
         ));
     }
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let url = client.endpoints().chat_collection(&message, "reactions");
     let mut collected: Vec<Reaction> = Vec::new();
     let mut page_token: Option<String> = None;
@@ -287,8 +290,8 @@ pub async fn list_reactions(
         .filter_map(|r| r.user.as_ref().map(|u| u.name.clone()))
         .filter(|u| u.starts_with("users/"))
         .collect();
-    let names = app
-        .google_names
+    let names = ctx
+        .names
         .resolve(&client, users.iter().map(String::as_str))
         .await;
     let reactions: Vec<ReactionView> = collected

@@ -17,17 +17,17 @@ use super::fanout::{
     time_of,
 };
 use super::views::{MessageView, message_views};
-use crate::app::App;
+use crate::providers::google_chat::Context;
 use crate::search::{Mode, snippet};
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
 const SNIPPET_CHARS: usize = 160;
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_search_messages",
             "Search messages across spaces",
             "Search the signed-in person's Google Chat messages of the last `days_window` days (default 7, max 90) in every space \
@@ -42,7 +42,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             search_messages,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_get_my_mentions",
             "Find messages that mention me",
             "Messages of the last `days_window` days (default 7, max 90) that @-mention the signed-in person, or @all, across every \
@@ -142,7 +142,10 @@ impl SearchToken {
     }
 }
 
-pub async fn search_messages(app: Arc<App>, args: SearchArgs) -> Result<SearchResult, ToolError> {
+pub async fn search_messages(
+    ctx: Arc<Context>,
+    args: SearchArgs,
+) -> Result<SearchResult, ToolError> {
     let mode = args.mode.unwrap_or_default();
     let ranker = mode.ranker();
     ranker
@@ -170,7 +173,7 @@ pub async fn search_messages(app: Arc<App>, args: SearchArgs) -> Result<SearchRe
             (s, u, 0)
         }
     };
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let spaces = resolve_spaces(&client, wanted).await?;
     let (fetched, skipped) = fetch_window(&client, spaces, since, until).await?;
 
@@ -206,7 +209,7 @@ pub async fn search_messages(app: Arc<App>, args: SearchArgs) -> Result<SearchRe
         .take(max_results as usize)
         .collect();
     let views = message_views(
-        &app,
+        &ctx,
         &client,
         page.iter().map(|(i, _)| candidates[*i].1.clone()).collect(),
     )
@@ -302,7 +305,7 @@ pub fn mention_kind(message: &Message, me: &str) -> Option<&'static str> {
 }
 
 pub async fn get_my_mentions(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: MentionsArgs,
 ) -> Result<MentionsResult, ToolError> {
     let (since, until) = days_window(args.days_window, 7, 90)?;
@@ -313,7 +316,7 @@ pub async fn get_my_mentions(
             "invalid argument `limit`: use 1 to 500",
         ));
     }
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let me = client.account().record().user_id.clone().ok_or_else(|| {
         ToolError::new(
             ToolErrorKind::NeedsSignIn,
@@ -337,7 +340,7 @@ pub async fn get_my_mentions(
     let total = found.len();
     found.truncate(limit as usize);
     let views = message_views(
-        &app,
+        &ctx,
         &client,
         found.iter().map(|(_, _, m)| (*m).clone()).collect(),
     )

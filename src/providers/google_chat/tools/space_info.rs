@@ -24,14 +24,14 @@ use super::members::{
 use super::messages::{Window, window, window_filter};
 use super::people::{UserRef, find_dm, get_membership, parse_user, require_any_scope};
 use super::views::SpaceView;
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_get_space",
             "Get one space's details",
             "Show one Google Chat space in detail: type (space, group_chat, direct_message), display name, description \
@@ -42,7 +42,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             get_space,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_find_direct_message",
             "Find the direct message with a person",
             "Find the one-to-one direct message between the signed-in person and another person, given their email or \
@@ -53,7 +53,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             find_direct_message,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_get_conversation_participants",
             "Who talked in a space recently",
             "Who actually posted in a Google Chat space over the last `days_window` days (default 7, max 365): each \
@@ -104,14 +104,17 @@ pub struct SpaceDetailView {
     pub dm_with: Option<Sender>,
 }
 
-pub async fn get_space(app: Arc<App>, args: GetSpaceArgs) -> Result<SpaceDetailView, ToolError> {
+pub async fn get_space(
+    ctx: Arc<Context>,
+    args: GetSpaceArgs,
+) -> Result<SpaceDetailView, ToolError> {
     let name = names::space(&args.space)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let full: SpaceFull = client
         .get(client.endpoints().chat_resource(&name), &[])
         .await?;
     let dm_with = if is_dm(&full.space) {
-        other_member(&app, &client, &full.space.name).await
+        other_member(&ctx, &client, &full.space.name).await
     } else {
         None
     };
@@ -142,7 +145,7 @@ fn is_dm(space: &Space) -> bool {
 
 /// The other person in a direct message, named. Best effort: without the memberships scope
 /// the space is still worth showing.
-async fn other_member(app: &App, client: &ChatClient, space: &str) -> Option<Sender> {
+async fn other_member(ctx: &Context, client: &ChatClient, space: &str) -> Option<Sender> {
     let me = client.account().record().user_id.clone();
     let page = match list_memberships(client, space, 10, None, false).await {
         Ok(page) => page,
@@ -157,7 +160,7 @@ async fn other_member(app: &App, client: &ChatClient, space: &str) -> Option<Sen
         .filter_map(|m| m.member)
         .map(|u| u.name)
         .find(|u| Some(u) != me.as_ref())?;
-    let mut names = app.google_names.resolve(client, [other.as_str()]).await;
+    let mut names = ctx.names.resolve(client, [other.as_str()]).await;
     Some(names.remove(&other).unwrap_or(Sender {
         user: other,
         display_name: None,
@@ -188,11 +191,11 @@ pub struct FindDirectMessageResult {
 }
 
 pub async fn find_direct_message(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: FindDirectMessageArgs,
 ) -> Result<FindDirectMessageResult, ToolError> {
     let user = parse_user("user", &args.user)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let asked = user.chat_name();
     let Some(space) = find_dm(&client, &user).await? else {
         return Ok(FindDirectMessageResult {
@@ -219,7 +222,7 @@ pub async fn find_direct_message(
     };
     let with = match with {
         Some(u) => {
-            let mut names = app.google_names.resolve(&client, [u.as_str()]).await;
+            let mut names = ctx.names.resolve(&client, [u.as_str()]).await;
             Some(names.remove(&u).unwrap_or(Sender {
                 user: u,
                 display_name: None,
@@ -300,7 +303,7 @@ struct Tally {
 }
 
 pub async fn get_conversation_participants(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: ParticipantsArgs,
 ) -> Result<ParticipantsResult, ToolError> {
     let space = names::space(&args.space)?;
@@ -311,7 +314,7 @@ pub async fn get_conversation_participants(
         None,
         None,
     )?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let filter = window_filter(since, until);
     let mut tallies: HashMap<String, Tally> = HashMap::new();
     let (mut message_count, mut truncated) = (0, false);
@@ -372,8 +375,8 @@ pub async fn get_conversation_participants(
         .as_deref()
         .map(|m| human_users(m).collect())
         .unwrap_or_default();
-    let names = app
-        .google_names
+    let names = ctx
+        .names
         .resolve(&client, posters.chain(member_users.iter().copied()))
         .await;
     let mut participants: Vec<Participant> = tallies

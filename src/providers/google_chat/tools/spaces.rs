@@ -6,13 +6,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::views::SpaceView;
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
-pub fn tools() -> Vec<ToolDef> {
-    vec![ToolDef::new(
+pub fn tools() -> Vec<ToolSpec<Context>> {
+    vec![ToolSpec::new(
         "google_chat_list_spaces",
         "List Google Chat spaces",
         "List every Google Chat space, group chat and direct message the signed-in person is a member of (all pages). \
@@ -48,8 +48,11 @@ pub struct SpacesResult {
     pub spaces: Vec<SpaceView>,
 }
 
-pub async fn list_spaces(app: Arc<App>, args: ListSpacesArgs) -> Result<SpacesResult, ToolError> {
-    let client = app.google_chat(args.account.as_deref())?;
+pub async fn list_spaces(
+    ctx: Arc<Context>,
+    args: ListSpacesArgs,
+) -> Result<SpacesResult, ToolError> {
+    let client = ctx.client(args.account.as_deref())?;
     let filter = args.kind.map(|k| match k {
         SpaceKind::Space => r#"spaceType = "SPACE""#,
         SpaceKind::GroupChat => r#"spaceType = "GROUP_CHAT""#,

@@ -15,17 +15,17 @@ use super::super::models::Message;
 use super::super::names;
 use super::messages::{SentMessage, check_text};
 use super::views::{MessageView, message_views};
-use crate::app::App;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
 /// Google's largest page of messages.
 const MAX_PAGE: u32 = 1000;
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_get_thread",
             "Read a whole thread",
             "Read every message of one Google Chat thread, oldest first, with each sender's display name. \
@@ -37,7 +37,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::READ,
             get_thread,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_reply_to_thread",
             "Reply in a thread",
             "Post a reply in an existing Google Chat thread as the signed-in person. `thread` is a thread name \
@@ -142,7 +142,7 @@ pub struct ThreadResult {
     pub messages: Vec<MessageView>,
 }
 
-pub async fn get_thread(app: Arc<App>, args: GetThreadArgs) -> Result<ThreadResult, ToolError> {
+pub async fn get_thread(ctx: Arc<Context>, args: GetThreadArgs) -> Result<ThreadResult, ToolError> {
     let reference = match (args.thread.as_deref(), args.message.as_deref()) {
         (Some(thread), None) => ThreadRef::parse("thread", thread, None)?,
         (None, Some(message)) => ThreadRef::Message(names::message(message)?),
@@ -158,7 +158,7 @@ pub async fn get_thread(app: Arc<App>, args: GetThreadArgs) -> Result<ThreadResu
             "invalid argument `limit`: use 1 to 1000",
         ));
     }
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let (space, thread) = reference.resolve(&client).await?;
     // Google documents the thread filter with a bare (unquoted) resource name.
     let filter = format!("thread.name = {thread}");
@@ -191,7 +191,7 @@ pub async fn get_thread(app: Arc<App>, args: GetThreadArgs) -> Result<ThreadResu
             "thread `{thread}` has no messages: it does not exist or all of it was deleted; find threads with google_chat_list_messages"
         )));
     }
-    let messages = message_views(&app, &client, collected).await;
+    let messages = message_views(&ctx, &client, collected).await;
     Ok(ThreadResult {
         thread,
         space,
@@ -214,10 +214,10 @@ pub struct ReplyArgs {
     pub account: Option<String>,
 }
 
-pub async fn reply_to_thread(app: Arc<App>, args: ReplyArgs) -> Result<SentMessage, ToolError> {
+pub async fn reply_to_thread(ctx: Arc<Context>, args: ReplyArgs) -> Result<SentMessage, ToolError> {
     let reference = ThreadRef::parse("thread", &args.thread, args.space.as_deref())?;
     check_text(&args.text)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let (space, thread) = reference.resolve(&client).await?;
     let message = client
         .post_message(&space, args.text.clone(), Some(thread.clone()))

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::super::client::ChatClient;
 use super::super::models::{Message, Space};
 use super::super::people::Sender;
-use crate::app::App;
+use crate::providers::google_chat::Context;
 
 #[derive(Debug, Serialize)]
 pub struct SpaceView {
@@ -83,7 +83,7 @@ pub struct AttachmentView {
 
 /// Message views with sender and mention names filled in from one batched lookup.
 pub async fn message_views(
-    app: &App,
+    ctx: &Context,
     client: &ChatClient,
     messages: Vec<Message>,
 ) -> Vec<MessageView> {
@@ -102,8 +102,8 @@ pub async fn message_views(
         })
         .filter(|u| u.starts_with("users/"))
         .collect();
-    let names = app
-        .google_names
+    let names = ctx
+        .names
         .resolve(client, users.iter().map(String::as_str))
         .await;
     messages

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::super::super::models::{Attachment, Message};
 use super::super::super::names;
 use super::{TRANSFER_TIMEOUT, as_text, blocking, confinement, send_raw};
-use crate::app::App;
 use crate::files::{self, MAX_INLINE_BYTES, MAX_UPLOAD_BYTES};
+use crate::providers::google_chat::Context;
 use crate::tools::{ToolError, ToolErrorKind};
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -79,19 +79,19 @@ fn is_binary_type(content_type: &str) -> bool {
 }
 
 pub async fn download_attachment(
-    app: Arc<App>,
+    ctx: Arc<Context>,
     args: DownloadArgs,
 ) -> Result<DownloadResult, ToolError> {
     let (message_name, wanted) = parse_download_target(&args.message)?;
     let target = match &args.save_to {
         Some(save_to) => {
-            let conf = confinement(&app)?;
+            let conf = confinement(&ctx)?;
             let (save_to, overwrite) = (save_to.clone(), args.overwrite.unwrap_or(false));
             Some(blocking(move || conf.prepare_write("save_to", &save_to, overwrite)).await?)
         }
         None => None,
     };
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let message = client.get_message(&message_name).await?;
     let attachment = pick_attachment(&message, wanted.as_deref(), args.attachment_index)?;
     let file_name = attachment
@@ -113,7 +113,7 @@ pub async fn download_attachment(
             ))
         })?;
     if target.is_none() && is_binary_type(&content_type) {
-        return Err(needs_save_to(&file_name, &content_type, &app));
+        return Err(needs_save_to(&file_name, &content_type, &ctx));
     }
     // A directory destination gets the attachment's name now, so a clash is refused before
     // anything is downloaded.
@@ -131,10 +131,11 @@ pub async fn download_attachment(
         .take(2)
         .collect::<Vec<_>>()
         .join("/");
-    app.google_quotas.read(&space).await;
+    ctx.quotas.read(&space).await;
     let url = client.endpoints().media(&resource);
     let response = send_raw(&client, true, |token| {
-        app.http
+        ctx.env
+            .http
             .get(url.clone())
             .query(&[("alt", "media")])
             .bearer_auth(token)
@@ -159,7 +160,7 @@ pub async fn download_attachment(
     let attachment_name = attachment.name.clone();
     let Some(target) = target else {
         let content =
-            as_text(bytes).ok_or_else(|| needs_save_to(&file_name, &content_type, &app))?;
+            as_text(bytes).ok_or_else(|| needs_save_to(&file_name, &content_type, &ctx))?;
         return Ok(DownloadResult {
             message: message_name,
             attachment: attachment_name,
@@ -216,8 +217,8 @@ fn pick_attachment<'m>(
     })
 }
 
-fn needs_save_to(file_name: &str, content_type: &str, app: &App) -> ToolError {
-    let dirs = confinement(app)
+fn needs_save_to(file_name: &str, content_type: &str, ctx: &Context) -> ToolError {
+    let dirs = confinement(ctx)
         .map(|c| c.describe())
         .unwrap_or_else(|e| e.message);
     ToolError::invalid_argument(format!(

@@ -28,11 +28,11 @@ use super::super::models_attachments::{
 };
 use super::super::names;
 use super::messages::check_text;
-use crate::app::App;
 use crate::files::{Confinement, MAX_UPLOAD_BYTES};
 use crate::http::{RetryPolicy, send_with_retry};
 use crate::providers::ProviderId;
-use crate::tools::{Hints, ToolDef, ToolError, ToolErrorKind};
+use crate::providers::google_chat::Context;
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
@@ -41,9 +41,9 @@ pub(super) const MAX_TEXT_BYTES: usize = 32_000;
 /// A 200 MB upload over a slow link takes longer than the client's default 60 s.
 pub(super) const TRANSFER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-pub fn tools() -> Vec<ToolDef> {
+pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_upload_attachment",
             "Upload a file to a space",
             "Upload a local file (up to 200 MB) to a Google Chat space as an attachment, optionally with a message `text` \
@@ -54,7 +54,7 @@ pub fn tools() -> Vec<ToolDef> {
             Hints::WRITE,
             upload_attachment,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_download_attachment",
             "Download an attachment",
             "Download a file attached to a Google Chat message. `message` is the message name (`spaces/…/messages/…`; \
@@ -72,7 +72,7 @@ pub fn tools() -> Vec<ToolDef> {
             },
             download_attachment,
         ),
-        ToolDef::new(
+        ToolSpec::new(
             "google_chat_share_file_content",
             "Post a text file's content",
             "Post the content of a local text file (a log, a script, a config) to a Google Chat space as a code block, \
@@ -88,10 +88,10 @@ pub fn tools() -> Vec<ToolDef> {
 }
 
 /// The confinement the current config describes, re-read on every call.
-pub fn confinement(app: &App) -> Result<Confinement, ToolError> {
-    let config = app.config();
+pub fn confinement(ctx: &Context) -> Result<Confinement, ToolError> {
+    let config = ctx.config();
     let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned());
-    Confinement::new(&config.files, home.as_deref(), &app.paths.config_file())
+    Confinement::new(&config.files, home.as_deref(), &ctx.env.paths.config_file())
 }
 
 /// Text an assistant can read: UTF-8 without NUL bytes.
@@ -151,14 +151,17 @@ pub struct UploadResult {
     pub attachment: Option<String>,
 }
 
-pub async fn upload_attachment(app: Arc<App>, args: UploadArgs) -> Result<UploadResult, ToolError> {
+pub async fn upload_attachment(
+    ctx: Arc<Context>,
+    args: UploadArgs,
+) -> Result<UploadResult, ToolError> {
     let space = names::space(&args.space)?;
     let thread = thread_of(&space, args.thread.as_deref())?;
     let text = args.text.filter(|t| !t.trim().is_empty());
     if let Some(text) = &text {
         check_text(text)?;
     }
-    let conf = confinement(&app)?;
+    let conf = confinement(&ctx)?;
     let input = args.path.clone();
     let (path, bytes) = blocking(move || {
         let opened = conf.open_read(
@@ -174,15 +177,16 @@ pub async fn upload_attachment(app: Arc<App>, args: UploadArgs) -> Result<Upload
     .await?;
     let name = file_name(&path);
     let content_type = content_type_for(&name);
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
 
     let (body, multipart_type) = related_body(&name, content_type, &bytes);
     let body = axum::body::Bytes::from(body);
     let url = client.endpoints().upload_attachment(&space);
-    app.google_quotas.write(&space).await;
+    ctx.quotas.write(&space).await;
     // Repeating an upload only leaves an unreferenced copy behind, so retrying is harmless.
     let response = send_raw(&client, true, |token| {
-        app.http
+        ctx.env
+            .http
             .post(url.clone())
             .query(&[("uploadType", "multipart")])
             .bearer_auth(token)

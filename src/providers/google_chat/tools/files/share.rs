@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::super::super::names;
 use super::super::messages::check_text;
 use super::{MAX_TEXT_BYTES, as_text, blocking, confinement, file_name, thread_of};
-use crate::app::App;
 use crate::files::MAX_SHARE_BYTES;
+use crate::providers::google_chat::Context;
 use crate::tools::ToolError;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -44,7 +44,10 @@ pub struct ShareResult {
     pub lines_posted: usize,
 }
 
-pub async fn share_file_content(app: Arc<App>, args: ShareArgs) -> Result<ShareResult, ToolError> {
+pub async fn share_file_content(
+    ctx: Arc<Context>,
+    args: ShareArgs,
+) -> Result<ShareResult, ToolError> {
     let space = names::space(&args.space)?;
     let thread = thread_of(&space, args.thread.as_deref())?;
     if let Some(lang) = &args.language {
@@ -58,7 +61,7 @@ pub async fn share_file_content(app: Arc<App>, args: ShareArgs) -> Result<ShareR
             ));
         }
     }
-    let conf = confinement(&app)?;
+    let conf = confinement(&ctx)?;
     let input = args.path.clone();
     let (path, bytes) = blocking(move || {
         let opened = conf.open_read("path", &input, MAX_SHARE_BYTES, "sharing a file's content")?;
@@ -83,7 +86,7 @@ pub async fn share_file_content(app: Arc<App>, args: ShareArgs) -> Result<ShareR
         .unwrap_or_else(|| language_for(&name).to_owned());
     let post = compose(&name, &language, &content);
     check_text(&post.text)?;
-    let client = app.google_chat(args.account.as_deref())?;
+    let client = ctx.client(args.account.as_deref())?;
     let message = client.post_message(&space, post.text, thread).await?;
     Ok(ShareResult {
         name: message.name,

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use crate::paths::endpoints_defaults;
+use super::endpoints::defaults as endpoints_defaults;
 
 /// A google-auth authorized-user file is well under a kilobyte.
 const MAX_FILE: u64 = 1024 * 1024;

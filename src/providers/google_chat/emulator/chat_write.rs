@@ -406,8 +406,8 @@ pub fn messages_delete(call: &Call) -> ApiResult {
 
 #[cfg(test)]
 mod tests {
+    use super::super::data;
     use super::*;
-    use crate::emulator::data;
 
     #[test]
     fn mentions_from_markup() {

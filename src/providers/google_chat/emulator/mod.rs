@@ -193,6 +193,18 @@ impl EmulatorHandle {
     }
 }
 
+impl crate::providers::RunningEmulator for EmulatorHandle {
+    fn config_toml(&self) -> String {
+        EmulatorHandle::config_toml(self)
+    }
+    fn base_url(&self) -> Url {
+        EmulatorHandle::base_url(self)
+    }
+    fn shutdown(self: Box<Self>) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin((*self).shutdown())
+    }
+}
+
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -273,8 +273,8 @@ fn alphanumeric(rng: &mut Prng, len: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::data;
     use super::*;
-    use crate::emulator::data;
 
     #[test]
     fn directory_is_unique_google_shaped_and_apart_from_the_seeded_users() {
