@@ -146,6 +146,7 @@ impl Bench {
             scopes: oauth.scopes.clone(),
             signed_in_at: chrono::Utc::now(),
             aliases: Vec::new(),
+            secret_kind: Default::default(),
         });
         accounts.save(&paths.accounts_file()).unwrap();
         Bench {

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::oauth::{self, AuthorizeOptions};
 use crate::paths::Paths;
 use crate::providers::{self, Identity, ImportSource, ProviderId};
-use crate::tokens::{AccountId, AccountRecord, Accounts, KeyringStore, SecretStore};
+use crate::tokens::{AccountId, AccountRecord, Accounts, KeyringStore, SecretKind, SecretStore};
 
 pub struct LoginOptions {
     pub open_browser: bool,
@@ -115,6 +115,7 @@ fn new_record(provider: ProviderId, identity: Identity, scopes: Vec<String>) -> 
         scopes,
         signed_in_at: Utc::now(),
         aliases: identity.aliases,
+        secret_kind: SecretKind::RefreshToken,
     }
 }
 
@@ -211,7 +212,7 @@ pub async fn logout(
         None => Some("no token was stored, so there was nothing to revoke".to_owned()),
         Some(token) => {
             let config = Config::load(&paths.config_file())?;
-            p.revoke(&crate::http::client(), &config, &token)
+            p.revoke(&crate::http::client(), &config, &record, &token)
                 .await
                 .err()
         }
@@ -243,7 +244,8 @@ pub async fn import(
         ImportSource::Token(_) => None,
     };
     let imported = p.import(paths, source).await?;
-    let record = new_record(provider, imported.identity, imported.scopes);
+    let mut record = new_record(provider, imported.identity, imported.scopes);
+    record.secret_kind = imported.secret_kind;
     persist(paths, store, &record, imported.secret).await?;
     if let Some(file) = file.filter(|_| !keep_file) {
         std::fs::remove_file(&file).with_context(|| {

@@ -90,6 +90,7 @@ pub async fn signed_in_world(cfg: EmulatorConfig) -> World {
         scopes: oauth.scopes.clone(),
         signed_in_at: chrono::Utc::now(),
         aliases: Vec::new(),
+        secret_kind: Default::default(),
     });
     accounts.save(&paths.accounts_file()).unwrap();
     let app = App::new(paths.clone(), store.clone(), http).await.unwrap();
@@ -198,6 +199,7 @@ pub fn store_signed_in_account(
             .collect(),
         signed_in_at: chrono::Utc::now(),
         aliases: Vec::new(),
+        secret_kind: Default::default(),
     });
     accounts.save(&paths.accounts_file()).unwrap();
     id

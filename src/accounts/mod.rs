@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 
 use crate::oauth::{self, OAuthClientConfig, OAuthError};
 use crate::providers::ProviderId;
-use crate::tokens::{AccountId, AccountRecord, SecretStore, StoreError};
+use crate::tokens::{AccountId, AccountRecord, SecretKind, SecretStore, StoreError};
 use crate::tools::{ToolError, ToolErrorKind};
 
 mod registry;
@@ -28,6 +28,8 @@ pub use registry::Registry;
 
 /// Google's access tokens live an hour; used when a provider does not say.
 const DEFAULT_LIFETIME: TimeDelta = TimeDelta::hours(1);
+/// How long a long-lived token (an imported Slack `xoxp-`) is used before it is read again.
+const LONG_LIVED_RECHECK: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Whether an account can be used, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -327,7 +329,19 @@ impl Account {
         on_call_path: bool,
     ) -> Result<SecretString, RefreshError> {
         let refresh_token = self.refresh_token().await?;
-        let tokens = match oauth::refresh(&self.oauth, &self.http, &refresh_token).await {
+        let outcome = if self.record.secret_kind == SecretKind::LongLived {
+            // A long-lived token is its own access token: nothing to refresh. Re-check it
+            // with the keyring now and then (a re-import replaces it).
+            Ok(oauth::TokenResponse {
+                access_token: refresh_token.clone(),
+                refresh_token: None,
+                expires_in: Some(LONG_LIVED_RECHECK),
+                scopes: None,
+            })
+        } else {
+            oauth::refresh(&self.oauth, &self.http, &refresh_token).await
+        };
+        let tokens = match outcome {
             Ok(tokens) => tokens,
             Err(OAuthError::InvalidGrant { description }) => {
                 let last_refresh = self.vitals.lock().unwrap().last_refresh;
@@ -402,6 +416,18 @@ impl Account {
                 ),
             ),
         }
+    }
+
+    /// The provider says the sign-in itself is over (a revoked long-lived token, a removed
+    /// app): every tool now answers with how to sign in again.
+    pub fn sign_in_ended(&self, reason: &str) -> ToolError {
+        self.set_health(
+            Health::NeedsSignIn {
+                reason: reason.to_owned(),
+            },
+            false,
+        );
+        needs_sign_in(self.id.provider, reason)
     }
 
     /// The API refused `token` (401): drop it so the next call refreshes.

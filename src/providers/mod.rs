@@ -12,6 +12,7 @@ mod id;
 
 pub mod emulators;
 pub mod google_chat;
+pub mod slack;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,6 +38,7 @@ use crate::tools::ToolDef;
 pub struct ProvidersConfig {
     #[serde(rename = "google-chat")]
     pub google_chat: Option<google_chat::GoogleChatConfig>,
+    pub slack: Option<slack::SlackConfig>,
 }
 
 /// Every provider this build can sign in to, in the order menus and status list them.
@@ -48,7 +50,8 @@ pub fn all() -> impl Iterator<Item = &'static dyn Provider> {
 pub fn get(id: ProviderId) -> Option<&'static dyn Provider> {
     match id {
         ProviderId::GoogleChat => Some(&google_chat::GoogleChat),
-        ProviderId::Slack | ProviderId::Teams => None,
+        ProviderId::Slack => Some(&slack::Slack),
+        ProviderId::Teams => None,
     }
 }
 
@@ -118,6 +121,7 @@ pub struct Imported {
     pub identity: Identity,
     /// The secret to keep in the keyring (a refresh token, or a long-lived token).
     pub secret: SecretString,
+    pub secret_kind: crate::tokens::SecretKind,
     pub scopes: Vec<String>,
 }
 
@@ -175,6 +179,7 @@ pub trait Provider: Send + Sync + 'static {
         &'a self,
         http: &'a reqwest::Client,
         config: &'a Config,
+        record: &'a AccountRecord,
         secret: &'a SecretString,
     ) -> BoxFuture<'a, Result<(), String>>;
 

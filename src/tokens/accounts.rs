@@ -31,6 +31,27 @@ pub struct AccountRecord {
     /// Other names the `account` parameter accepts (a Slack workspace's domain).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// What the keyring entry holds.
+    #[serde(default, skip_serializing_if = "SecretKind::is_refresh_token")]
+    pub secret_kind: SecretKind,
+}
+
+/// What an account's keyring entry holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    /// A refresh token, exchanged for short-lived access tokens (the normal sign-in).
+    #[default]
+    RefreshToken,
+    /// A long-lived access token moved in with `chatkey import` (a Slack `xoxp-` token):
+    /// used as it is, never refreshed; it lasts until it is revoked.
+    LongLived,
+}
+
+impl SecretKind {
+    fn is_refresh_token(&self) -> bool {
+        *self == SecretKind::RefreshToken
+    }
 }
 
 impl AccountRecord {
@@ -172,6 +193,7 @@ mod tests {
             scopes: vec!["https://www.googleapis.com/auth/chat.messages".into()],
             signed_in_at: "2025-05-01T12:00:00Z".parse().unwrap(),
             aliases: Vec::new(),
+            secret_kind: Default::default(),
         }
     }
 

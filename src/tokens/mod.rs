@@ -18,7 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::providers::ProviderId;
 
-pub use accounts::{AccountRecord, Accounts, AccountsError};
+pub use accounts::{AccountRecord, Accounts, AccountsError, SecretKind};
 pub use keyring::KeyringStore;
 
 /// Windows Credential Manager refuses secrets above 2,560 bytes; the same limit everywhere

@@ -20,7 +20,7 @@ use crate::providers::{
     Identity, ImportSource, Imported, Provider, ProviderEnv, ProviderId, RunningEmulator,
     SetupRequest,
 };
-use crate::tokens::AccountRecord;
+use crate::tokens::{AccountRecord, SecretKind};
 use crate::tools::{ToolDef, bind_all};
 
 /// Google Chat (and People, for names).
@@ -74,6 +74,7 @@ impl Provider for GoogleChat {
         &'a self,
         http: &'a reqwest::Client,
         config: &'a Config,
+        _record: &'a AccountRecord,
         secret: &'a SecretString,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
@@ -156,6 +157,7 @@ impl Provider for GoogleChat {
             Ok(Imported {
                 identity,
                 secret: tokens.refresh_token.unwrap_or(imported.refresh_token),
+                secret_kind: SecretKind::RefreshToken,
                 scopes: tokens.scopes.unwrap_or(imported.scopes),
             })
         })
