@@ -1,4 +1,5 @@
-//! Google's endpoint URLs, built from the configured base URLs.
+//! Endpoint URLs, built from the configured base URLs: Google's here, and the one segment-encoded
+//! join (`join_segments`) every provider's URL builder goes through.
 //!
 //! Resource names that reach here come from callers (assistants), so every segment is pushed
 //! through `url`'s segment encoder: a `/`, `?` or `#` inside an id can never change which
@@ -91,6 +92,14 @@ impl GoogleEndpoints {
 }
 
 fn join(base: &Url, segments: &[&str]) -> Url {
+    join_segments(base, segments)
+}
+
+/// `base` with `segments` appended, each one percent-encoded as a single path segment (a `/`,
+/// `?` or `#` inside a segment stays inside it), the base's query and fragment dropped and a
+/// trailing empty segment of the base (`…/api/`) not doubled. Every provider builds its URLs
+/// through this.
+pub fn join_segments(base: &Url, segments: &[&str]) -> Url {
     let mut url = base.clone();
     url.set_query(None);
     url.set_fragment(None);

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub use endpoints::GoogleEndpoints;
 pub use endpoints::defaults as endpoints_defaults;
+pub use endpoints::join_segments;
 pub use private_dir::{PrivateDirError, ensure_private_dir};
 
 /// The profile used when `CHATKEY_PROFILE` is unset.
