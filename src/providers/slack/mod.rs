@@ -8,5 +8,8 @@ pub mod errors;
 pub mod models;
 pub mod rate;
 
+pub mod emoji;
+pub mod mrkdwn;
+pub mod paging;
 #[cfg(test)]
 mod test_support;
