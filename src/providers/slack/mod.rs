@@ -13,3 +13,4 @@ pub mod mrkdwn;
 pub mod paging;
 #[cfg(test)]
 mod test_support;
+pub mod users;

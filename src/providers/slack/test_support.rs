@@ -65,6 +65,8 @@ pub struct Reply {
     pub status: u16,
     pub retry_after: Option<&'static str>,
     pub body: String,
+    /// How long the server takes to answer.
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -74,6 +76,7 @@ impl Reply {
             status: 200,
             retry_after: None,
             body: body.to_string(),
+            delay: None,
         }
     }
     pub fn error(code: &str) -> Reply {
@@ -81,6 +84,7 @@ impl Reply {
             status: 200,
             retry_after: None,
             body: json!({"ok": false, "error": code}).to_string(),
+            delay: None,
         }
     }
     pub fn raw(status: u16, body: &str) -> Reply {
@@ -88,7 +92,12 @@ impl Reply {
             status,
             retry_after: None,
             body: body.to_owned(),
+            delay: None,
         }
+    }
+    pub fn after(mut self, delay: std::time::Duration) -> Reply {
+        self.delay = Some(delay);
+        self
     }
 }
 
@@ -99,6 +108,8 @@ struct Shared {
     handler: Handler,
     requests: Arc<Mutex<Vec<Recorded>>>,
     tokens_issued: Arc<AtomicUsize>,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
 }
 
 pub struct FakeSlack {
@@ -107,6 +118,7 @@ pub struct FakeSlack {
     pub rate: Arc<RateLimits>,
     requests: Arc<Mutex<Vec<Recorded>>>,
     tokens_issued: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
     _dir: tempfile::TempDir,
 }
 
@@ -117,6 +129,8 @@ impl FakeSlack {
             handler: Arc::new(handler),
             requests: Arc::default(),
             tokens_issued: Arc::default(),
+            in_flight: Arc::default(),
+            max_in_flight: Arc::default(),
         };
         let app = Router::new()
             .route("/token", post(token))
@@ -180,6 +194,7 @@ impl FakeSlack {
             rate: Arc::new(RateLimits::default()),
             requests: shared.requests,
             tokens_issued: shared.tokens_issued,
+            max_in_flight: shared.max_in_flight,
             _dir: dir,
         }
     }
@@ -209,6 +224,11 @@ impl FakeSlack {
             .into_iter()
             .filter(|r| r.method == method)
             .collect()
+    }
+
+    /// The most API requests the server was answering at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// Access tokens handed out so far (the first call gets one).
@@ -247,6 +267,12 @@ async fn api(
     };
     shared.requests.lock().unwrap().push(recorded.clone());
     let reply = (shared.handler)(&recorded);
+    let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    if let Some(delay) = reply.delay {
+        tokio::time::sleep(delay).await;
+    }
+    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     let mut response = (
         StatusCode::from_u16(reply.status).unwrap(),
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
