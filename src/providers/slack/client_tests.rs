@@ -261,6 +261,43 @@ async fn a_bad_method_name_is_refused_before_any_request() {
     assert_eq!(slack.tokens_issued(), 0);
 }
 
+#[tokio::test]
+async fn every_call_waits_for_its_pacing_slot() {
+    let slack = FakeSlack::start(|_| Reply::ok(json!({"channel": "C1", "ts": "1.0"}))).await;
+    let client = slack.client_with(Arc::new(RateLimits::default()));
+    let start = std::time::Instant::now();
+    for _ in 0..2 {
+        client
+            .call::<Posted>("chat.postMessage", &json!({"channel": "C1", "text": "x"}))
+            .await
+            .unwrap();
+    }
+    assert!(
+        start.elapsed() >= std::time::Duration::from_millis(990),
+        "the second post to a channel waits for the next second"
+    );
+    // A 429 holds the method for the time Slack asked.
+    let limits = Arc::new(RateLimits::default());
+    let slack = FakeSlack::start(|_| Reply {
+        retry_after: Some("1"),
+        ..Reply::raw(429, r#"{"ok":false,"error":"ratelimited"}"#)
+    })
+    .await;
+    let client = slack.client_with(limits.clone()).with_retry(RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    });
+    client
+        .call::<AuthTest>("search.messages", &json!({"query": "x"}))
+        .await
+        .unwrap_err();
+    let held = std::time::Instant::now();
+    limits
+        .acquire(&client.account_key(), "search.messages", None)
+        .await;
+    assert!(held.elapsed() >= std::time::Duration::from_millis(900));
+}
+
 #[test]
 fn form_fields_follow_slacks_sdks() {
     let args = json!({"s": "x y", "n": 20, "b": false, "a": [{"id": "F1"}], "z": null});

@@ -191,7 +191,7 @@ impl FakeSlack {
                 api_url: Url::parse(&format!("http://{addr}/api")).unwrap(),
             },
             account,
-            rate: Arc::new(RateLimits::default()),
+            rate: Arc::new(RateLimits::unpaced()),
             requests: shared.requests,
             tokens_issued: shared.tokens_issued,
             max_in_flight: shared.max_in_flight,
@@ -199,13 +199,18 @@ impl FakeSlack {
         }
     }
 
-    /// A client with quick retries.
+    /// A client with quick retries and no pacing.
     pub fn client(&self) -> SlackClient {
+        self.client_with(self.rate.clone())
+    }
+
+    /// A client with quick retries and the given pacing.
+    pub fn client_with(&self, rate: Arc<RateLimits>) -> SlackClient {
         SlackClient::new(
             crate::http::client(),
             self.endpoints.clone(),
             self.account.clone(),
-            self.rate.clone(),
+            rate,
         )
         .with_retry(RetryPolicy {
             max_attempts: 4,
