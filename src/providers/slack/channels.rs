@@ -260,7 +260,9 @@ impl ChannelDirectory {
         want: Want,
         name: &str,
     ) -> Vec<ChannelRef> {
-        let same = |s: &Option<String>| s.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(name));
+        // Unicode case folding: people's names (and some channel names) are not ASCII.
+        let wanted = name.to_lowercase();
+        let same = |s: &Option<String>| s.as_deref().is_some_and(|s| s.to_lowercase() == wanted);
         let mut found: Vec<ChannelRef> = Vec::new();
         if want != Want::DirectMessages {
             for c in all.iter().filter(|c| !c.is_im) {
