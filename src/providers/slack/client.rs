@@ -7,7 +7,7 @@
 //! shared `http::send_with_retry`), retries once with a fresh token when Slack answers
 //! `invalid_auth` or `token_expired` (the token may have died between the check and the
 //! call), and reads Slack's `{"ok": false, "error": …}` envelope into an error that says what
-//! to do.
+//! to do. `download` fetches files Slack keeps the same way, and only from Slack's hosts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +16,7 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use url::Url;
 
 use super::endpoints::SlackEndpoints;
 use super::errors::{ApiError, SlackError};
@@ -199,6 +200,122 @@ impl SlackClient {
                 retry_after: wait,
             }));
         }
+    }
+}
+
+/// A file's bytes, from `SlackClient::download`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Download {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+impl SlackClient {
+    /// Whether the token may go to `url`: https on Slack's own hosts (`slack.com`,
+    /// `slack-gov.com` and their subdomains, where `url_private` points), or the configured
+    /// API host (the emulator). An external file's `url_private` points elsewhere, and the
+    /// token must never follow it there.
+    pub fn may_send_token_to(&self, url: &Url) -> bool {
+        let api = &self.endpoints.api_url;
+        if url.scheme() == api.scheme()
+            && url.host_str() == api.host_str()
+            && url.port_or_known_default() == api.port_or_known_default()
+        {
+            return true;
+        }
+        let host = url.host_str().unwrap_or_default();
+        url.scheme() == "https"
+            && ["slack.com", "slack-gov.com"]
+                .iter()
+                .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+    }
+
+    /// Downloads a file Slack keeps (`url_private` / `url_private_download`) with the token in
+    /// the `Authorization` header, refusing anything over `max_bytes`.
+    pub async fn download(&self, url: &str, max_bytes: u64) -> Result<Download, SlackError> {
+        let url = Url::parse(url).map_err(|_| {
+            SlackError::Other(ToolError::invalid_argument(format!(
+                "`{url}` is not a URL of a Slack file"
+            )))
+        })?;
+        if !self.may_send_token_to(&url) {
+            return Err(SlackError::Other(ToolError::invalid_argument(
+                "that file is stored outside Slack, and chatkey sends your Slack sign-in only to Slack: open the file's own link instead",
+            )));
+        }
+        let token = self.account.access_token().await?;
+        let mut response = send_with_retry(&self.retry, true, || {
+            self.http
+                .get(url.clone())
+                .bearer_auth(token.expose_secret())
+        })
+        .await
+        .map_err(|e| {
+            SlackError::Other(ToolError::new(
+                ToolErrorKind::Unavailable,
+                format!("could not reach Slack ({e}); check the network and try again"),
+            ))
+        })?;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let login_page = status.is_redirection()
+            || (content_type
+                .as_deref()
+                .is_some_and(|c| c.starts_with("text/html"))
+                && !url.path().ends_with(".html")
+                && !url.path().ends_with(".htm"));
+        if login_page {
+            // What Slack answers when the token may not read files.
+            return Err(SlackError::Other(ToolError::new(
+                ToolErrorKind::PermissionDenied,
+                "Slack answered with its sign-in page instead of the file: the sign-in needs the `files:read` permission; add it to your Slack app's user token scopes (see `chatkey setup slack --print-manifest`) and run `chatkey login slack` again",
+            )));
+        }
+        if !status.is_success() {
+            let (kind, what) = match status.as_u16() {
+                404 | 410 => (ToolErrorKind::NotFound, "Slack has no such file any more"),
+                401 | 403 => (
+                    ToolErrorKind::PermissionDenied,
+                    "Slack does not let you download that file",
+                ),
+                _ => (
+                    ToolErrorKind::Unavailable,
+                    "Slack could not serve the file; try again shortly",
+                ),
+            };
+            return Err(SlackError::Other(ToolError::new(
+                kind,
+                format!("{what} ({status})"),
+            )));
+        }
+        let too_big = || {
+            SlackError::Other(ToolError::invalid_argument(format!(
+                "the file is larger than the {max_bytes} bytes chatkey may download"
+            )))
+        };
+        if response.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(too_big());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            SlackError::Other(ToolError::new(
+                ToolErrorKind::Unavailable,
+                format!("the download from Slack was cut off ({e}); try again"),
+            ))
+        })? {
+            if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
+                return Err(too_big());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Download {
+            bytes,
+            content_type,
+        })
     }
 }
 

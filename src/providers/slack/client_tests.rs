@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
+use url::Url;
 
 use super::*;
 use crate::providers::slack::models::{AuthTest, MessageList, Posted};
@@ -311,4 +312,93 @@ fn form_fields_follow_slacks_sdks() {
             ("a".to_owned(), r#"[{"id":"F1"}]"#.to_owned()),
         ]
     );
+}
+
+#[tokio::test]
+async fn downloads_files_with_the_token_in_the_header() {
+    let slack = FakeSlack::start(|r| {
+        assert_eq!(r.method, "files-pri/T1-F1/report.pdf");
+        Reply {
+            content_type: "application/pdf",
+            ..Reply::raw(200, "%PDF-1.7 bytes")
+        }
+    })
+    .await;
+    let url = slack.file_url("T1-F1/report.pdf");
+    let file = slack.client().download(&url, 1024).await.unwrap();
+    assert_eq!(file.bytes, b"%PDF-1.7 bytes");
+    assert_eq!(file.content_type.as_deref(), Some("application/pdf"));
+    let [request] = slack.requests().try_into().unwrap();
+    assert_eq!(request.authorization.as_deref(), Some("Bearer xoxe.xoxp-1"));
+
+    let err = slack.client().download(&url, 5).await.unwrap_err();
+    assert_eq!(ToolError::from(err).kind, ToolErrorKind::InvalidArgument);
+}
+
+#[tokio::test]
+async fn the_token_goes_to_slacks_hosts_only() {
+    let slack = FakeSlack::start(|_| Reply::raw(200, "x")).await;
+    let client = slack.client();
+    for allowed in [
+        "https://files.slack.com/files-pri/T1-F1/a.png",
+        "https://slack.com/x",
+        "https://acme.enterprise.slack.com/files/a",
+        "https://files.slack-gov.com/files-pri/a",
+    ] {
+        assert!(
+            client.may_send_token_to(&Url::parse(allowed).unwrap()),
+            "{allowed}"
+        );
+    }
+    for refused in [
+        "http://files.slack.com/files-pri/T1-F1/a.png",
+        "https://files.slack.com.evil.example/a",
+        "https://evilslack.com/a",
+        "https://drive.google.com/file/d/1",
+        "http://127.0.0.1:1/files-pri/a",
+    ] {
+        assert!(
+            !client.may_send_token_to(&Url::parse(refused).unwrap()),
+            "{refused}"
+        );
+        let err = client.download(refused, 1024).await.unwrap_err();
+        let err = ToolError::from(err);
+        assert_eq!(err.kind, ToolErrorKind::InvalidArgument);
+        assert!(err.message.contains("outside Slack"), "{}", err.message);
+    }
+    assert!(slack.requests().is_empty());
+    assert_eq!(slack.tokens_issued(), 0, "no token was even fetched");
+}
+
+#[tokio::test]
+async fn a_sign_in_page_instead_of_the_file_names_the_missing_scope() {
+    let slack = FakeSlack::start(|_| Reply {
+        content_type: "text/html; charset=utf-8",
+        ..Reply::raw(200, "<html>sign in</html>")
+    })
+    .await;
+    let err = slack
+        .client()
+        .download(&slack.file_url("T1-F1/a.png"), 1024)
+        .await
+        .unwrap_err();
+    let err = ToolError::from(err);
+    assert_eq!(err.kind, ToolErrorKind::PermissionDenied);
+    assert!(err.message.contains("`files:read`"), "{}", err.message);
+
+    let slack = FakeSlack::start(|_| Reply::raw(302, "")).await;
+    let err = slack
+        .client()
+        .download(&slack.file_url("T1-F1/a.png"), 1024)
+        .await
+        .unwrap_err();
+    assert_eq!(ToolError::from(err).kind, ToolErrorKind::PermissionDenied);
+
+    let slack = FakeSlack::start(|_| Reply::raw(404, "")).await;
+    let err = slack
+        .client()
+        .download(&slack.file_url("T1-F1/a.png"), 1024)
+        .await
+        .unwrap_err();
+    assert_eq!(ToolError::from(err).kind, ToolErrorKind::NotFound);
 }

@@ -65,6 +65,7 @@ pub struct Reply {
     pub status: u16,
     pub retry_after: Option<&'static str>,
     pub body: String,
+    pub content_type: &'static str,
     /// How long the server takes to answer.
     pub delay: Option<std::time::Duration>,
 }
@@ -77,6 +78,7 @@ impl Reply {
             retry_after: None,
             body: body.to_string(),
             delay: None,
+            content_type: "application/json; charset=utf-8",
         }
     }
     pub fn error(code: &str) -> Reply {
@@ -85,6 +87,7 @@ impl Reply {
             retry_after: None,
             body: json!({"ok": false, "error": code}).to_string(),
             delay: None,
+            content_type: "application/json; charset=utf-8",
         }
     }
     pub fn raw(status: u16, body: &str) -> Reply {
@@ -93,6 +96,7 @@ impl Reply {
             retry_after: None,
             body: body.to_owned(),
             delay: None,
+            content_type: "application/json; charset=utf-8",
         }
     }
     pub fn after(mut self, delay: std::time::Duration) -> Reply {
@@ -123,6 +127,13 @@ pub struct FakeSlack {
 }
 
 impl FakeSlack {
+    /// The URL of a file the server keeps.
+    pub fn file_url(&self, path: &str) -> String {
+        let mut url = self.endpoints.api_url.clone();
+        url.set_path(&format!("/files-pri/{path}"));
+        url.to_string()
+    }
+
     /// A server whose Web API answers with `handler`.
     pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> FakeSlack {
         let shared = Shared {
@@ -135,6 +146,7 @@ impl FakeSlack {
         let app = Router::new()
             .route("/token", post(token))
             .route("/api/{method}", post(api))
+            .route("/files-pri/{*path}", axum::routing::get(file))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -252,6 +264,21 @@ async fn token(State(shared): State<Shared>) -> Response {
     .into_response()
 }
 
+/// Files: recorded as method `files-pri/<path>`.
+async fn file(
+    State(shared): State<Shared>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    api(
+        State(shared),
+        Path(format!("files-pri/{path}")),
+        headers,
+        Bytes::new(),
+    )
+    .await
+}
+
 async fn api(
     State(shared): State<Shared>,
     Path(method): Path<String>,
@@ -280,7 +307,7 @@ async fn api(
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     let mut response = (
         StatusCode::from_u16(reply.status).unwrap(),
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        [(header::CONTENT_TYPE, reply.content_type)],
         reply.body,
     )
         .into_response();
