@@ -191,6 +191,14 @@ impl SlackClient {
                 };
                 return Err(SlackError::Other(needs_sign_in(ProviderId::Slack, &reason)));
             }
+            if matches!(code.as_str(), "ratelimited" | "rate_limited") {
+                // Some methods say it in a 200 answer rather than a 429.
+                self.rate.hold(
+                    &account_key,
+                    method,
+                    wait.unwrap_or(Duration::from_secs(60)),
+                );
+            }
             return Err(SlackError::Api(ApiError {
                 method: method.to_owned(),
                 code,

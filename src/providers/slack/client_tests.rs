@@ -402,3 +402,25 @@ async fn a_sign_in_page_instead_of_the_file_names_the_missing_scope() {
         .unwrap_err();
     assert_eq!(ToolError::from(err).kind, ToolErrorKind::NotFound);
 }
+
+#[tokio::test]
+async fn a_rate_limit_said_in_a_200_answer_holds_the_method_too() {
+    let limits = Arc::new(RateLimits::default());
+    let slack = FakeSlack::start(|_| Reply {
+        retry_after: Some("1"),
+        ..Reply::error("ratelimited")
+    })
+    .await;
+    let client = slack.client_with(limits.clone());
+    let err = client
+        .call::<Posted>("chat.postMessage", &json!({"channel": "C1", "text": "x"}))
+        .await
+        .unwrap_err();
+    assert_eq!(ToolError::from(err).kind, ToolErrorKind::RateLimited);
+    assert_eq!(slack.requests().len(), 1, "a post is not repeated");
+    let held = std::time::Instant::now();
+    limits
+        .acquire(&client.account_key(), "chat.postMessage", Some("C2"))
+        .await;
+    assert!(held.elapsed() >= std::time::Duration::from_millis(900));
+}
