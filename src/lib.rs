@@ -25,6 +25,7 @@ pub mod logging;
 pub mod mcp;
 pub mod notify;
 pub mod oauth;
+pub mod pacing;
 pub mod paths;
 pub mod protocol;
 pub mod providers;

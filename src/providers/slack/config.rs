@@ -28,10 +28,10 @@ pub struct SlackConfig {
     /// The loopback port of the redirect URL registered in the app.
     #[serde(default = "default_port")]
     pub redirect_port: u16,
-    #[serde(default = "endpoints::default_auth", deserialize_with = "endpoint")]
+    #[serde(default = "endpoints::defaults::auth", deserialize_with = "endpoint")]
     pub auth_url: Url,
     /// The Web API base: `oauth.v2.access`, `auth.test`, … live under it.
-    #[serde(default = "endpoints::default_api", deserialize_with = "endpoint")]
+    #[serde(default = "endpoints::defaults::api", deserialize_with = "endpoint")]
     pub api_url: Url,
     /// User scopes; default: the least set the tools need.
     pub scopes: Option<Vec<String>>,

@@ -1,14 +1,41 @@
-//! Slack: signing in as the person (OAuth v2 user token, PKCE, rotating refresh tokens),
-//! the app manifest people create chatkey's Slack app from, and the config section.
+//! Slack: signing in as the person (OAuth v2 user token, PKCE, rotating refresh tokens; the
+//! app manifest people create chatkey's Slack app from; the config section), and the layer
+//! Slack's tools stand on. `client` is the one authenticated-request path to the Web API
+//! (pacing by `rate`, retries, one fresh-token retry, `errors` that say what to do), `paging`
+//! follows cursors, `models` are the wire types, `endpoints` builds the URLs; `mrkdwn` and
+//! `emoji` turn Slack's text and reaction names into what a person reads and back; `users` and
+//! `channels` are the caches that turn ids into names and names into ids; `ts` reads message
+//! timestamps. `SlackState` holds what all calls and sessions share.
 
+pub mod channels;
+pub mod client;
 pub mod config;
+pub mod emoji;
 pub mod endpoints;
+pub mod errors;
 pub mod manifest;
+pub mod models;
+pub mod mrkdwn;
+pub mod paging;
 mod provider;
+pub mod rate;
 pub mod signin;
+mod state;
+pub mod ts;
+pub mod users;
 
+#[cfg(test)]
+mod test_support;
+
+pub use channels::{ChannelDirectory, ChannelRef};
+pub use client::SlackClient;
 pub use config::SlackConfig;
+pub use endpoints::SlackEndpoints;
+pub use errors::{ApiError, SlackError};
 pub use provider::Slack;
+pub use rate::RateLimits;
+pub use state::SlackState;
+pub use users::{Person, UsersCache};
 
 /// The user scopes a default sign-in asks for, and why (shown by `--print-manifest` and the
 /// README). chatkey acts as the person, so there are no bot scopes.

@@ -42,7 +42,7 @@ impl Provider for Slack {
             client_id: slack.client_id.clone(),
             client_secret: slack.client_secret.clone(),
             auth_url: slack.auth_url.clone(),
-            token_url: endpoints.token(),
+            token_url: endpoints.token_url(),
             // Slack revokes with `auth.revoke` and a bearer token, not an RFC 7009 endpoint.
             revoke_url: None,
             scopes: slack.scopes(),

@@ -107,7 +107,9 @@ async fn call<T: for<'de> Deserialize<'de>>(
     token: &SecretString,
     form: &[(&str, &str)],
 ) -> anyhow::Result<T> {
-    let url = endpoints.method(method);
+    let url = endpoints
+        .method(method)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let response = send_with_retry(&RetryPolicy::default(), true, || {
         http.post(url.clone())
             .bearer_auth(token.expose_secret())
