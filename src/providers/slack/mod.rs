@@ -10,6 +10,7 @@
 pub mod channels;
 pub mod client;
 pub mod config;
+mod context;
 pub mod emoji;
 pub mod endpoints;
 pub mod errors;
@@ -21,6 +22,7 @@ mod provider;
 pub mod rate;
 pub mod signin;
 mod state;
+pub mod tools;
 pub mod ts;
 pub mod users;
 
@@ -30,6 +32,7 @@ mod test_support;
 pub use channels::{ChannelDirectory, ChannelRef};
 pub use client::SlackClient;
 pub use config::SlackConfig;
+pub use context::Context;
 pub use endpoints::SlackEndpoints;
 pub use errors::{ApiError, SlackError};
 pub use provider::Slack;

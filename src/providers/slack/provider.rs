@@ -18,7 +18,7 @@ use crate::providers::{
     SetupRequest,
 };
 use crate::tokens::{AccountRecord, SecretKind};
-use crate::tools::ToolDef;
+use crate::tools::{ToolDef, bind_all};
 
 pub struct Slack;
 
@@ -111,8 +111,9 @@ impl Provider for Slack {
         config.providers.slack.as_ref()?.default_account.clone()
     }
 
-    fn tools(&self, _env: &Arc<ProviderEnv>) -> Vec<ToolDef> {
-        Vec::new()
+    fn tools(&self, env: &Arc<ProviderEnv>) -> Vec<ToolDef> {
+        let ctx = Arc::new(super::Context::new(env.clone()));
+        bind_all(super::tools::all(), &ctx)
     }
 
     fn instructions(&self) -> &'static str {

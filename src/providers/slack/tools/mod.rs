@@ -1,0 +1,14 @@
+//! The Slack tools, one file per area. Each file declares its tools (`tools()`): what an
+//! assistant can ask for, described for an LLM, and the handler behind it. `views.rs` holds
+//! the flat views they return, so every tool shows a message, a conversation or a person the
+//! same way.
+
+pub mod views;
+
+use super::Context;
+use crate::tools::ToolSpec;
+
+pub fn all() -> Vec<ToolSpec<Context>> {
+    let groups: Vec<Vec<ToolSpec<Context>>> = vec![];
+    groups.into_iter().flatten().collect()
+}
