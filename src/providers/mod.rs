@@ -71,6 +71,7 @@ impl FromStr for ProviderId {
 }
 
 pub mod google_chat;
+pub mod slack;
 
 /// The OAuth client for `provider` from the configuration.
 pub fn oauth_config(
