@@ -81,10 +81,10 @@ pub fn post_message(call: &mut Call) -> ApiResult {
     let user = call.user().to_string();
     let ws = &mut call.st.ws;
     let ts = ws.next_ts(&conv.id);
-    if let Some(parent) = thread {
-        if let Some(p) = ws.message_mut(&conv.id, parent) {
-            p.thread_ts = Some(parent);
-        }
+    if let Some(parent) = thread
+        && let Some(p) = ws.message_mut(&conv.id, parent)
+    {
+        p.thread_ts = Some(parent);
     }
     let msg = Message {
         ts,

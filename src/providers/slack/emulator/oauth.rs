@@ -195,7 +195,7 @@ fn exchange_code(call: &mut Call) -> ApiResult {
         (None, Some(_)) => return Err(SlackError::new("invalid_grant")),
         (None, None)
             if call.st.settings.app.pkce
-                && !call.args.text("client_secret").is_some()
+                && call.args.text("client_secret").is_none()
                 && call.basic_auth.is_none() =>
         {
             // A public client without PKCE would be unauthenticated.

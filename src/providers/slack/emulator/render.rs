@@ -85,14 +85,17 @@ pub fn conversation(
     m.insert("pending_connected_team_ids".into(), json!([]));
     m.insert("shared_team_ids".into(), json!([TEAM.id]));
     m.insert("creator".into(), json!(c.creator));
-    m.insert("is_member".into(), json!(c.is_member(caller)));
+    // users.conversations lists only the caller's own: no `is_member` (nor `num_members`).
+    if view != ConvView::UserList {
+        m.insert("is_member".into(), json!(c.is_member(caller)));
+    }
     m.insert(
         "topic".into(),
         topic(&c.topic, &c.creator, c.created + 3600),
     );
     m.insert("purpose".into(), topic(&c.purpose, &c.creator, c.created));
     m.insert("previous_names".into(), json!([]));
-    if view != ConvView::Info {
+    if view == ConvView::List {
         m.insert("num_members".into(), json!(c.members.len()));
     }
     if view != ConvView::List {
@@ -163,7 +166,8 @@ pub fn message(
     } else {
         m.insert("user".into(), json!(msg.user));
         m.insert("text".into(), json!(msg.text));
-        if msg.broadcast && view != MsgView::Replies {
+        // conversations.replies' and chat.update's message types have no `subtype`.
+        if msg.broadcast && view != MsgView::Replies && view != MsgView::Updated {
             m.insert("subtype".into(), json!("thread_broadcast"));
         }
     }
@@ -182,10 +186,10 @@ pub fn message(
         }
         return m;
     }
-    if let Some(id) = &msg.client_msg_id {
-        if view != MsgView::Updated {
-            m.insert("client_msg_id".into(), json!(id));
-        }
+    if let Some(id) = &msg.client_msg_id
+        && view == MsgView::History
+    {
+        m.insert("client_msg_id".into(), json!(id));
     }
     if let Some((user, ts)) = &msg.edited {
         m.insert(

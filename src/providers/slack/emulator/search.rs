@@ -44,10 +44,10 @@ fn words(text: &str) -> Vec<String> {
 /// A query token's words; a trailing `*` stays on the last one (a prefix search).
 fn query_words(token: &str) -> Vec<String> {
     let mut out = words(token);
-    if token.ends_with('*') {
-        if let Some(last) = out.last_mut() {
-            last.push('*');
-        }
+    if token.ends_with('*')
+        && let Some(last) = out.last_mut()
+    {
+        last.push('*');
     }
     out
 }
@@ -103,15 +103,15 @@ fn parse(ws: &Workspace, text: &str, caller: &str) -> Query {
                 let v = value.trim_start_matches("<#").trim_end_matches('>');
                 let v = v.split('|').next().unwrap_or(v).trim_start_matches('#');
                 if value.starts_with('@') || value.starts_with("<@") {
-                    if let Some(u) = person(ws, value, caller) {
-                        if let Some(dm) = ws.convs.iter().find(|c| {
+                    if let Some(u) = person(ws, value, caller)
+                        && let Some(dm) = ws.convs.iter().find(|c| {
                             c.kind == ConvKind::Im
                                 && c.is_member(caller)
                                 && c.im_peer(caller) == Some(u.as_str())
-                        }) {
-                            q.channels.push(dm.id.clone());
-                            continue;
-                        }
+                        })
+                    {
+                        q.channels.push(dm.id.clone());
+                        continue;
                     }
                     q.channels.push("-".into());
                 } else if let Some(c) = ws

@@ -97,14 +97,14 @@ pub fn expand(template: &str, rng: &mut Prng, members: &[String], sender: &str) 
             "me" if sender != PRIMARY_USER && members.iter().any(|m| m == PRIMARY_USER) => {
                 out.push_str(&mention(PRIMARY_USER))
             }
-            "me" | "m" if !others.is_empty() => out.push_str(&mention(*rng.pick(&others))),
+            "me" | "m" if !others.is_empty() => out.push_str(&mention(rng.pick::<&str>(&others))),
             "me" | "m" => out.push_str("everyone"),
             "here" => out.push_str("<!here>"),
             "channel" => out.push_str("<!channel>"),
             "#eng" => out.push_str(&format!("<#{}|eng>", data::ENG)),
             "#incidents" => out.push_str(&format!("<#{}|incidents>", data::INCIDENTS)),
             "#random" => out.push_str(&format!("<#{}|random>", data::RANDOM)),
-            "svc" => out.push_str(*rng.pick(SERVICES)),
+            "svc" => out.push_str(rng.pick::<&str>(SERVICES)),
             "n" => out.push_str(&(2 + rng.below(97)).to_string()),
             "pr" => out.push_str(&(1000 + rng.below(4000)).to_string()),
             "ver" => out.push_str(&format!("2.{}.{}", 10 + rng.below(6), rng.below(6))),
@@ -188,7 +188,7 @@ fn history(
                 .collect();
             let sender = rng.pick(&senders).clone();
             let text = expand(
-                *rng.pick(corpus::starters(conv.topic)),
+                rng.pick::<&str>(corpus::starters(conv.topic)),
                 rng,
                 members,
                 &sender,
@@ -213,7 +213,12 @@ fn history(
                     break;
                 }
                 let who = rng.pick(&senders).clone();
-                let text = expand(*rng.pick(corpus::replies(conv.topic)), rng, members, &who);
+                let text = expand(
+                    rng.pick::<&str>(corpus::replies(conv.topic)),
+                    rng,
+                    members,
+                    &who,
+                );
                 let mut reply = message(Ts::from_datetime(at_reply), &who, text, rng);
                 reply.thread_ts = Some(ts);
                 reply.broadcast = !direct && r == 0 && rng.chance(15);
@@ -369,15 +374,22 @@ pub fn seed(now: DateTime<Utc>) -> (Workspace, SeedRefs) {
         if !c.members.contains(&PRIMARY_USER) {
             continue;
         }
-        let listed: Vec<Ts> = ws.messages[c.id]
+        // Unread counts what others wrote after the cursor (the user's own posts never are).
+        let listed: Vec<&Message> = ws.messages[c.id]
             .iter()
             .filter(|m| m.in_history())
-            .map(|m| m.ts)
             .collect();
-        let read = match listed.len().checked_sub(c.unread + 1) {
-            Some(i) => listed[i],
-            None => listed.first().map(|t| Ts(t.0 - 1)).unwrap_or(Ts(0)),
-        };
+        let mut from_others = 0;
+        let mut read = listed.last().map(|m| m.ts).unwrap_or(Ts(0));
+        for m in listed.iter().rev() {
+            if from_others == c.unread {
+                break;
+            }
+            read = Ts(m.ts.0 - 1);
+            if m.user != PRIMARY_USER {
+                from_others += 1;
+            }
+        }
         ws.last_read
             .insert((PRIMARY_USER.to_string(), c.id.to_string()), read);
     }
@@ -431,9 +443,11 @@ mod tests {
             .filter(|c| c.members.contains(&PRIMARY_USER))
         {
             let read = ws.last_read[&(PRIMARY_USER.to_string(), c.id.to_string())];
-            let listed = ws.messages[c.id].iter().filter(|m| m.in_history());
-            let unread = listed.clone().filter(|m| m.ts > read).count();
-            assert_eq!(unread, c.unread.min(listed.count()), "{}", c.id);
+            let others = ws.messages[c.id]
+                .iter()
+                .filter(|m| m.in_history() && m.user != PRIMARY_USER);
+            let unread = others.clone().filter(|m| m.ts > read).count();
+            assert_eq!(unread, c.unread.min(others.count()), "{}", c.id);
         }
     }
 

@@ -107,15 +107,11 @@ pub fn profile_get(call: &mut Call) -> ApiResult {
 }
 
 pub fn team_info(call: &mut Call) -> ApiResult {
-    if let Some(team) = call.args.text("team") {
-        if team != TEAM.id {
-            return Err(SlackError::new("team_not_found"));
-        }
+    if call.args.text("team").is_some_and(|t| t != TEAM.id) {
+        return Err(SlackError::new("team_not_found"));
     }
-    if let Some(domain) = call.args.text("domain") {
-        if domain != TEAM.domain {
-            return Err(SlackError::new("team_not_found"));
-        }
+    if call.args.text("domain").is_some_and(|d| d != TEAM.domain) {
+        return Err(SlackError::new("team_not_found"));
     }
     let icon = |size: u32| format!("https://a.slack-edge.com/emulator/acme_{size}.png");
     let mut out = Map::new();
