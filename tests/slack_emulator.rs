@@ -8,5 +8,6 @@ mod files;
 mod limits;
 mod oauth;
 mod paging;
+mod people;
 mod spec;
 mod support;

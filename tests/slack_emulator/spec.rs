@@ -374,3 +374,35 @@ fn slack_request_log() {
     );
     eprintln!("{checked} logged Slack requests match slack_sdk 3.47.0");
 }
+
+#[test]
+fn slack_emulator_is_self_contained() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/providers/slack/emulator");
+    let mut bad = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("//!"),
+            "{} opens with a //! paragraph",
+            path.display()
+        );
+        for (i, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(at) = rest.find("crate::") {
+                if !rest[at..].starts_with("crate::providers::slack::emulator") {
+                    bad.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                }
+                rest = &rest[at + 7..];
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "the Slack emulator must not depend on chatkey outside its folder:\n{}",
+        bad.join("\n")
+    );
+}
