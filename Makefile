@@ -18,6 +18,7 @@ VENV ?= .venv
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 SPECS_DIR := $(CURDIR)/target/specs
 REQUEST_LOG := $(CURDIR)/target/emulator-requests.jsonl
+SLACK_REQUEST_LOG := $(CURDIR)/target/slack-emulator-requests.jsonl
 SESSION := scripts/with-session.sh
 
 # --- Debian packages -------------------------------------------------------------------
@@ -50,9 +51,10 @@ bounded = $(if $(filter true 1 yes,$(CI)),timeout --kill-after=30s $(1))
 section = @printf '\n==== [%s] %s ====\n' "$$(date +%T)" "$(1)"
 
 # What the tests get (tests/e2e/README.md; the Rust tests read the first two).
-TEST_TARGETS := test test-rust test-e2e discovery-check
+TEST_TARGETS := test test-rust test-e2e discovery-check slack-check
 $(TEST_TARGETS): export CHATKEY_SPECS_DIR := $(SPECS_DIR)
 $(TEST_TARGETS): export CHATKEY_EMULATOR_REQUEST_LOG := $(REQUEST_LOG)
+$(TEST_TARGETS): export CHATKEY_SLACK_EMULATOR_REQUEST_LOG := $(SLACK_REQUEST_LOG)
 $(TEST_TARGETS): export CHATKEY_BIN_DIR ?= $(TARGET_DIR)/debug
 $(TEST_TARGETS): export RUST_BACKTRACE := 1
 # Inside the session a Secret Service always runs: a test that cannot reach it is a failure.
@@ -70,7 +72,7 @@ test: export CHATKEY_REQUIRE_DEB := 1
 HAVE_NEXTEST = $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
 .PHONY: help deps deps-build venv specs build fmt fmt-check clippy check-headless \
-	test test-rust test-e2e discovery-check bench demo clean check-targets deb
+	test test-rust test-e2e discovery-check slack-check bench demo clean check-targets deb
 
 help: ## list the targets
 	@echo "chatkey make targets:"
@@ -94,7 +96,7 @@ venv: ## create .venv with the e2e test requirements (when missing or changed)
 	PYTHON="$(PYTHON)" scripts/ensure-venv.sh "$(VENV)" tests/e2e/requirements.txt
 
 SPEC_FILES := chat.v1.json people.v1.json oauth2.v2.json
-specs: venv ## fetch Google's discovery documents into target/specs (when missing)
+specs: venv ## fetch Google's discovery documents and Slack's SDK sources into target/specs (when missing)
 	$(call section,Google discovery documents)
 	@missing=0; for f in $(SPEC_FILES); do test -s "$(SPECS_DIR)/$$f" || missing=1; done; \
 	if [ "$$missing" = 0 ]; then \
@@ -107,6 +109,11 @@ specs: venv ## fetch Google's discovery documents into target/specs (when missin
 	    test -s "$(SPECS_DIR)/$$f" || { echo "error: fetch-specs.sh did not produce $(SPECS_DIR)/$$f" >&2; exit 1; }; \
 	  done; \
 	fi
+	$(call section,Slack SDK sources (slack_sdk methods and @slack/web-api response types))
+	scripts/fetch-slack-specs.sh "$(SPECS_DIR)/slack"
+	@for f in methods.json responses.json; do \
+	  test -s "$(SPECS_DIR)/slack/$$f" || { echo "error: fetch-slack-specs.sh did not produce $(SPECS_DIR)/slack/$$f" >&2; exit 1; }; \
+	done
 
 # --- build and lint ----------------------------------------------------------------------
 
@@ -169,21 +176,22 @@ deb: deps-build ## build the .deb with cargo-deb (into target/debian) and run li
 
 # --- tests -------------------------------------------------------------------------------
 
-test: deps venv specs fmt-check clippy check-headless check-targets build deb test-rust test-e2e discovery-check ## everything CI runs, set-up included
+test: deps venv specs fmt-check clippy check-headless check-targets build deb test-rust test-e2e discovery-check slack-check ## everything CI runs, set-up included
 	@printf '\n==== [%s] make test: all steps passed ====\n' "$$(date +%T)"
 
 # The Rust tests, inside a private desktop session (Secret Service, Xvfb, notifications).
-# discovery_request_log runs last, on its own, once every client request is in the log.
+# discovery_request_log and slack_request_log run last, on their own, once every client
+# request is in the logs.
 test-rust: deps specs ## the Rust tests, in a private session
 	$(call section,Rust tests (inside scripts/with-session.sh))
-	@echo "env: CHATKEY_SPECS_DIR=$$CHATKEY_SPECS_DIR CHATKEY_EMULATOR_REQUEST_LOG=$$CHATKEY_EMULATOR_REQUEST_LOG"
-	@mkdir -p "$(dir $(REQUEST_LOG))" && : > "$(REQUEST_LOG)"
+	@echo "env: CHATKEY_SPECS_DIR=$$CHATKEY_SPECS_DIR CHATKEY_EMULATOR_REQUEST_LOG=$$CHATKEY_EMULATOR_REQUEST_LOG CHATKEY_SLACK_EMULATOR_REQUEST_LOG=$$CHATKEY_SLACK_EMULATOR_REQUEST_LOG"
+	@mkdir -p "$(dir $(REQUEST_LOG))" && : > "$(REQUEST_LOG)" && : > "$(SLACK_REQUEST_LOG)"
 ifeq ($(HAVE_NEXTEST),yes)
-	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) nextest run --no-fail-fast -E 'not test(discovery_request_log)'
+	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) nextest run --no-fail-fast -E 'not test(discovery_request_log) and not test(slack_request_log)'
 	$(CARGO) test --doc
 else
 	@echo "(cargo-nextest is not installed: using cargo test)"
-	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) test --no-fail-fast -- --skip discovery_request_log
+	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) test --no-fail-fast -- --skip discovery_request_log --skip slack_request_log
 endif
 
 # The official MCP Python SDK against the real chatkey-mcp (tests/e2e).
@@ -202,6 +210,16 @@ discovery-check: specs ## check the logged requests against the discovery docume
 	$(CARGO) test --test integration discovery_request_log 2>&1 | tee "$(CURDIR)/target/discovery-check.log"
 	@grep -Eq '^test result: ok\. [1-9]' "$(CURDIR)/target/discovery-check.log" || \
 	  { echo "error: no test named discovery_request_log ran" >&2; exit 1; }
+
+# Every request sent to the Slack emulator during the tests, checked against slack_sdk's
+# methods and parameters (its own log, so each check reads only its own provider's traffic).
+slack-check: specs ## check the logged Slack requests against slack_sdk's methods and parameters
+	$(call section,slack_sdk check of the Slack request log)
+	@test -s "$(SLACK_REQUEST_LOG)" || { echo "error: $(SLACK_REQUEST_LOG) is empty: the Slack emulator logged no requests" >&2; exit 1; }
+	@echo "$$(wc -l < "$(SLACK_REQUEST_LOG)") requests logged"
+	$(CARGO) test --test integration slack_request_log 2>&1 | tee "$(CURDIR)/target/slack-check.log"
+	@grep -Eq '^test result: ok\. [1-9]' "$(CURDIR)/target/slack-check.log" || \
+	  { echo "error: no test named slack_request_log ran" >&2; exit 1; }
 
 # --- bench and demo ----------------------------------------------------------------------
 

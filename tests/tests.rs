@@ -6,6 +6,9 @@ mod invariants;
 // The emulator against Google's discovery documents and OAuth behaviour.
 mod emulator;
 
+// The Slack emulator against slack_sdk's methods and @slack/web-api's types, and Slack's wire.
+mod slack_emulator;
+
 // The daemon in-process over real sockets: lock, handshake, control channel, shutdown.
 mod daemon;
 

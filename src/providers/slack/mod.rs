@@ -5,13 +5,15 @@
 //! follows cursors, `models` are the wire types, `endpoints` builds the URLs; `mrkdwn` and
 //! `emoji` turn Slack's text and reaction names into what a person reads and back; `users` and
 //! `channels` are the caches that turn ids into names and names into ids; `ts` reads message
-//! timestamps. `SlackState` holds what all calls and sessions share.
+//! timestamps. `SlackState` holds what all calls and sessions share. `emulator` stands in for
+//! Slack in tests and `chatkey demo`.
 
 pub mod channels;
 pub mod client;
 pub mod config;
 mod context;
 pub mod emoji;
+pub mod emulator;
 pub mod endpoints;
 pub mod errors;
 pub mod manifest;
