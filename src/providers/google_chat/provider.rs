@@ -300,6 +300,19 @@ fn read_client_file(file: &Path) -> anyhow::Result<(String, SecretString)> {
     Ok((client.client_id, SecretString::from(secret)))
 }
 
+/// The emulator as the demo and `chatkey emulator` see it.
+impl RunningEmulator for super::emulator::EmulatorHandle {
+    fn config_toml(&self) -> String {
+        super::emulator::EmulatorHandle::config_toml(self)
+    }
+    fn base_url(&self) -> url::Url {
+        super::emulator::EmulatorHandle::base_url(self)
+    }
+    fn shutdown(self: Box<Self>) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin((*self).shutdown())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

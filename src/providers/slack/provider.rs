@@ -196,10 +196,18 @@ impl Provider for Slack {
 
     fn start_emulator(
         &self,
-        _port: u16,
-        _auto_consent: bool,
+        port: u16,
+        auto_consent: bool,
     ) -> BoxFuture<'static, anyhow::Result<Box<dyn RunningEmulator>>> {
-        Box::pin(async move { anyhow::bail!("the Slack emulator is not part of this build yet") })
+        Box::pin(async move {
+            let handle = super::emulator::start(super::emulator::EmulatorConfig {
+                port,
+                auto_consent,
+                ..Default::default()
+            })
+            .await?;
+            Ok(Box::new(handle) as Box<dyn RunningEmulator>)
+        })
     }
 }
 
@@ -211,6 +219,19 @@ fn is_client_id(id: &str) -> bool {
             && a.chars().all(|c| c.is_ascii_digit())
             && b.chars().all(|c| c.is_ascii_digit())
     })
+}
+
+/// The emulator as the demo and `chatkey emulator` see it.
+impl RunningEmulator for super::emulator::EmulatorHandle {
+    fn config_toml(&self) -> String {
+        super::emulator::EmulatorHandle::config_toml(self)
+    }
+    fn base_url(&self) -> url::Url {
+        super::emulator::EmulatorHandle::base_url(self)
+    }
+    fn shutdown(self: Box<Self>) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin((*self).shutdown())
+    }
 }
 
 #[cfg(test)]

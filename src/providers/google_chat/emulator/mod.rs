@@ -85,6 +85,15 @@ pub struct EmulatorHandle {
 
 /// Starts an emulator on 127.0.0.1 with freshly seeded data.
 pub async fn start(cfg: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
+    start_with(cfg, axum::Router::new()).await
+}
+
+/// Like `start`, also serving `other` (another provider's emulator routes, which must not
+/// overlap Google's) on the same port, for `chatkey emulator`.
+pub async fn start_with(
+    cfg: EmulatorConfig,
+    other: axum::Router,
+) -> anyhow::Result<EmulatorHandle> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", cfg.port))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{}", cfg.port))?;
@@ -121,7 +130,7 @@ pub async fn start(cfg: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
         log_file: Mutex::new(log_file),
     });
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = server::router(emu.clone());
+    let app = server::router(emu.clone()).merge(other);
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -193,18 +202,6 @@ impl EmulatorHandle {
     }
 }
 
-impl crate::providers::RunningEmulator for EmulatorHandle {
-    fn config_toml(&self) -> String {
-        EmulatorHandle::config_toml(self)
-    }
-    fn base_url(&self) -> Url {
-        EmulatorHandle::base_url(self)
-    }
-    fn shutdown(self: Box<Self>) -> futures::future::BoxFuture<'static, ()> {
-        Box::pin((*self).shutdown())
-    }
-}
-
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -213,46 +210,36 @@ impl Drop for EmulatorHandle {
     }
 }
 
-/// `chatkey emulator`: runs one emulator in the foreground until Ctrl-C or SIGTERM.
-pub async fn run_cli(port: u16, auto_consent: bool) -> anyhow::Result<()> {
-    let handle = start(EmulatorConfig {
-        port,
-        auto_consent,
-        ..EmulatorConfig::default()
-    })
-    .await?;
-    let base = handle.base_url();
-    let mut out = format!("chatkey emulator listening on {base}\n\n");
-    out.push_str("# Add to config.toml (or point CHATKEY_CONFIG_DIR at a directory holding it):\n");
-    out.push_str(&handle.config_toml());
-    out.push_str(&format!(
-        "\n# Signed-in user: {} ({}). Consent: {}.\n# Knobs (JSON over HTTP):\n",
-        data::PRIMARY_EMAIL,
-        format_args!("users/{}", data::PRIMARY_USER),
-        if auto_consent {
-            "automatic"
-        } else {
-            "consent page"
-        },
-    ));
-    for (method, path, what) in admin::ENDPOINTS {
+impl EmulatorHandle {
+    /// What `chatkey emulator` prints about Google: the config section and the knobs.
+    pub fn describe(&self) -> String {
+        let base = self.base_url();
+        let mut out = String::from(
+            "# Add to config.toml (or point CHATKEY_CONFIG_DIR at a directory holding it):\n",
+        );
+        out.push_str(&self.config_toml());
         out.push_str(&format!(
-            "#   {method:6} {base}{}  {what}\n",
-            path.trim_start_matches('/')
+            "\n# Google: signed-in user {} ({}). Consent: {}.\n# Knobs (JSON over HTTP):\n",
+            data::PRIMARY_EMAIL,
+            format_args!("users/{}", data::PRIMARY_USER),
+            if self.emu.auto_consent {
+                "automatic"
+            } else {
+                "consent page"
+            },
         ));
+        for (method, path, what) in admin::ENDPOINTS {
+            out.push_str(&format!(
+                "#   {method:6} {base}{}  {what}\n",
+                path.trim_start_matches('/')
+            ));
+        }
+        out
     }
-    {
-        use std::io::Write;
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(out.as_bytes())?;
-        stdout.flush()?;
-    }
-    wait_for_signal().await;
-    handle.shutdown().await;
-    Ok(())
 }
 
-async fn wait_for_signal() {
+/// Waits for SIGINT or SIGTERM (Ctrl-C everywhere else).
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
