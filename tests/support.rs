@@ -204,3 +204,70 @@ pub fn store_signed_in_account(
     accounts.save(&paths.accounts_file()).unwrap();
     id
 }
+
+pub struct SlackWorld {
+    pub emulator: chatkey::providers::slack::emulator::EmulatorHandle,
+    pub paths: Paths,
+    pub app: Arc<App>,
+    pub store: Arc<MemoryStore>,
+    pub dir: tempfile::TempDir,
+}
+
+/// A free loopback port for a Slack app's registered redirect URL (Slack matches the port
+/// exactly, so parallel tests must not share one).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A Slack emulator plus an app signed in to it through the real OAuth v2 loop (PKCE,
+/// `user_scope`, the registered port; auto-consent, reqwest plays the browser) and
+/// `signin::login_into`, with the refresh token in an in-memory store.
+pub async fn signed_in_slack_world(
+    cfg: chatkey::providers::slack::emulator::EmulatorConfig,
+) -> SlackWorld {
+    let emulator = chatkey::providers::slack::emulator::start(
+        chatkey::providers::slack::emulator::EmulatorConfig {
+            auto_consent: true,
+            redirect_port: free_port(),
+            ..cfg
+        },
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = paths_in(dir.path());
+    std::fs::create_dir_all(paths.config_dir()).unwrap();
+    std::fs::write(paths.config_file(), emulator.config_toml()).unwrap();
+    let store = Arc::new(MemoryStore::default());
+    let record = chatkey::signin::login_into(
+        &paths,
+        ProviderId::Slack,
+        chatkey::signin::LoginOptions {
+            open_browser: false,
+            login_hint: None,
+            timeout: std::time::Duration::from_secs(20),
+        },
+        store.clone(),
+        |url| {
+            let url = url.clone();
+            tokio::spawn(async move { reqwest::get(url).await.map(|_| ()) });
+        },
+    )
+    .await
+    .expect("slack sign-in through the emulator");
+    assert_eq!(record.provider, ProviderId::Slack);
+    let app = App::new(paths.clone(), store.clone(), chatkey::http::client())
+        .await
+        .unwrap();
+    SlackWorld {
+        emulator,
+        paths,
+        app,
+        store,
+        dir,
+    }
+}

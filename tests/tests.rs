@@ -47,6 +47,9 @@ mod chat_files;
 // File confinement and the `[files]` config section, without the tools around them.
 mod files_confinement;
 
+// Signing in to Slack through the emulator: PKCE user token, identity, rotation, port taken.
+mod slack_signin;
+
 // The token lifecycle: refresher, one refresh per expiry, needs sign-in, notifications,
 // chatkey_sign_in, kill -9 during rotating refreshes, no tokens in logs.
 mod lifecycle;
