@@ -170,9 +170,200 @@ fn unknown_provider_and_usage_errors_are_clear() {
     let out = p.chatkey(&["login", "hipchat"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("google-chat"), "{}", stderr(&out));
-    let out = p.chatkey(&["login", "slack"]);
+    let out = p.chatkey(&["login", "teams"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("not supported"), "{}", stderr(&out));
+    // Slack is supported: without its section, login says how to set it up.
+    let out = p.chatkey(&["login", "slack"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("slack is not set up") && err.contains("--print-manifest"),
+        "{err}"
+    );
+}
+
+#[test]
+fn setup_slack_prints_the_manifest_and_stores_only_a_valid_client_id() {
+    let p = Profile::new("slacksetup");
+    let out = p.chatkey(&[
+        "setup",
+        "slack",
+        "--print-manifest",
+        "--redirect-port",
+        "50123",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let json_start = text.find('{').expect("a JSON manifest");
+    let manifest: Value = serde_json::from_str(text[json_start..].trim()).unwrap();
+    assert_eq!(
+        manifest["oauth_config"]["redirect_urls"][0],
+        "http://localhost:50123/callback"
+    );
+    assert!(
+        manifest["oauth_config"]["scopes"]["user"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 10
+    );
+    assert!(manifest["oauth_config"]["scopes"].get("bot").is_none());
+    assert!(
+        !p.path("config/config.toml").exists(),
+        "printing changes nothing"
+    );
+
+    let out = p.chatkey(&["setup", "slack", "--client-id", "not-an-id"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("Client ID"), "{}", stderr(&out));
+    assert!(
+        !p.path("config/config.toml").exists(),
+        "a refused setup changes nothing"
+    );
+
+    p.write_config("# keep me\n[files]\nallowed_dirs = [\"/tmp\"]\n");
+    let out = p.chatkey(&[
+        "setup",
+        "slack",
+        "--client-id",
+        "1234567890.987654321",
+        "--redirect-port",
+        "50123",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("chatkey login slack"),
+        "{}",
+        stdout(&out)
+    );
+    let config = std::fs::read_to_string(p.path("config/config.toml")).unwrap();
+    assert!(
+        config.contains("# keep me") && config.contains("allowed_dirs"),
+        "{config}"
+    );
+    assert!(
+        config.contains("client_id = \"1234567890.987654321\"")
+            && config.contains("redirect_port = 50123"),
+        "{config}"
+    );
+}
+
+#[test]
+fn status_reports_a_config_that_does_not_parse_and_fails() {
+    let p = Profile::new("statuscfg");
+    p.write_config("[providers.google-chat]\nclient_id = 42\nclient_secret = \"b\"\n");
+    let out = p.chatkey(&["status"]);
+    assert!(!out.status.success(), "a broken config is a failure");
+    let text = stdout(&out);
+    assert!(
+        text.contains("config.toml:2:") && text.contains("`client_id`"),
+        "{text}"
+    );
+    let out = p.chatkey(&["status", "--json"]);
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        report["status"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("client_id")
+    );
+}
+
+#[test]
+fn status_with_nothing_set_up_says_how_to_start() {
+    let p = Profile::new("statusnew");
+    let out = p.chatkey(&["status"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("chatkey setup google-chat") && text.contains("chatkey setup slack"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_slack_token_from_stdin_checks_it_first() {
+    if !keyring_ready("import_slack_token_from_stdin_checks_it_first") {
+        return;
+    }
+    let emu = chatkey::providers::slack::emulator::start(
+        chatkey::providers::slack::emulator::EmulatorConfig {
+            auto_consent: true,
+            token_rotation: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let minted = emu
+        .knobs()
+        .mint_tokens(
+            "alex.rivera@example.com",
+            &["users:read", "users:read.email"],
+        )
+        .unwrap();
+    assert!(
+        minted.access_token.starts_with("xoxp-"),
+        "a long-lived user token"
+    );
+    let p = Profile::new("slackimport");
+    // Only endpoint overrides: an imported token needs no app of ours.
+    p.write_config(&format!(
+        "[providers.slack]\nclient_id = \"1.2\"\napi_url = \"{}\"\n",
+        emu.api_url()
+    ));
+    let import = |token: String| {
+        let mut child = p
+            .command(CHATKEY)
+            .args(["import", "slack", "--token-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(token.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    // The emulator serves from the runtime's other worker threads while these block.
+    let bad = import("xoxp-1-not-a-real-token\n".to_owned());
+    assert!(!bad.status.success());
+    assert!(
+        !stderr(&bad).contains("xoxp-1-not"),
+        "the token is never echoed: {}",
+        stderr(&bad)
+    );
+    let accounts_file = p.path("config/accounts.json");
+    assert!(
+        !accounts_file.exists()
+            || !std::fs::read_to_string(&accounts_file)
+                .unwrap()
+                .contains("slack")
+    );
+    let good = import(format!("{}\n", minted.access_token));
+    assert!(good.status.success(), "{}", stderr(&good));
+    assert!(
+        stdout(&good).contains("alex.rivera@example.com"),
+        "{}",
+        stdout(&good)
+    );
+    let status = p.chatkey(&["status", "--json"]);
+    let report: Value = serde_json::from_str(&stdout(&status)).unwrap();
+    let accounts = report["status"]["accounts"].as_array().unwrap();
+    assert!(
+        accounts
+            .iter()
+            .any(|a| a["provider"] == "slack" && a["state"] == "ok"),
+        "{report}"
+    );
+    let out = p.chatkey(&["logout", "slack"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(emu.knobs().calls_of("auth.revoke"), 1, "revoked at Slack");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -37,6 +37,11 @@ pub const DOCUMENTED_PARAMS: &[(&str, &str, &str)] = &[
         "code_challenge_method",
         "https://docs.slack.dev/authentication/using-pkce",
     ),
+    (
+        "oauth/v2/authorize",
+        "response_type",
+        "RFC 6749 section 4.1.1 (`response_type=code`, which every OAuth 2.0 client sends, the oauth2 crate included); Slack's v2 authorize page accepts it",
+    ),
 ];
 
 /// Response fields docs.slack.dev shows that @slack/web-api's types (generated from sample
