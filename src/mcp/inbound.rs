@@ -386,7 +386,7 @@ mod tests {
             error["error"]["message"]
                 .as_str()
                 .unwrap()
-                .contains("surrogate"),
+                .contains("escape"),
             "{error}"
         );
 
