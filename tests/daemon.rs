@@ -25,14 +25,19 @@ use tokio::task::JoinHandle;
 pub enum Mode {
     /// Writes back every byte until the client half-closes, then closes.
     Echo,
-    /// Reads the first bytes, then drops the connection (a daemon dying mid-session).
-    HangUp,
+    /// A JSON-RPC stand-in: answers each request line `{"id":…,"result":{"method":…,
+    /// "session":N}}` (N counts sessions from 1), except `hold` (never answered) and `die`
+    /// (the connection is dropped at once, like a daemon killed mid-call). Every line read is
+    /// kept in `lines`.
+    Answer,
 }
 
 pub struct Echo {
     mode: Mode,
     pub reloads: AtomicUsize,
     pub sessions: Mutex<Vec<SessionOptions>>,
+    /// `Mode::Answer`: (session number, line) for every line read.
+    pub lines: Arc<Mutex<Vec<(usize, String)>>>,
 }
 
 impl Echo {
@@ -41,8 +46,46 @@ impl Echo {
             mode,
             reloads: AtomicUsize::new(0),
             sessions: Mutex::new(Vec::new()),
+            lines: Arc::default(),
         })
     }
+}
+
+/// `Mode::Answer`'s session.
+async fn answer_lines(
+    conn: ipc::Connection,
+    session: usize,
+    seen: Arc<Mutex<Vec<(usize, String)>>>,
+) -> anyhow::Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    let (from_client, mut to_client) = tokio::io::split(conn);
+    let mut reader = tokio::io::BufReader::new(from_client);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await? == 0 {
+            break;
+        }
+        seen.lock().unwrap().push((session, line.clone()));
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let (Some(id), Some(method)) = (message.get("id"), message["method"].as_str()) else {
+            continue;
+        };
+        match method {
+            "die" => return Ok(()),
+            "hold" => continue,
+            _ => {
+                let answer = json!({"jsonrpc": "2.0", "id": id, "result": {"method": method, "session": session}});
+                to_client
+                    .write_all(format!("{answer}\n").as_bytes())
+                    .await?;
+            }
+        }
+    }
+    to_client.shutdown().await?;
+    Ok(())
 }
 
 impl Services for Echo {
@@ -51,21 +94,23 @@ impl Services for Echo {
         conn: ipc::Connection,
         opts: SessionOptions,
     ) -> BoxFuture<'static, anyhow::Result<()>> {
-        self.sessions.lock().unwrap().push(opts);
+        let session = {
+            let mut sessions = self.sessions.lock().unwrap();
+            sessions.push(opts);
+            sessions.len()
+        };
         let mode = self.mode;
+        let seen = self.lines.clone();
         Box::pin(async move {
-            let (mut from_client, mut to_client) = tokio::io::split(conn);
             match mode {
                 Mode::Echo => {
+                    let (mut from_client, mut to_client) = tokio::io::split(conn);
                     tokio::io::copy(&mut from_client, &mut to_client).await?;
                     to_client.shutdown().await?;
+                    Ok(())
                 }
-                Mode::HangUp => {
-                    let mut first = [0u8; 1];
-                    from_client.read_exact(&mut first).await?;
-                }
+                Mode::Answer => answer_lines(conn, session, seen).await,
             }
-            Ok(())
         })
     }
 

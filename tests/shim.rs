@@ -1,6 +1,7 @@
 //! The real `chatkey-mcp` binary against a daemon: bytes pass through unchanged, stdout
-//! carries nothing else, stdin's end is a clean exit after the last reply, a lost daemon is
-//! a one-line error, and the start and version-restart paths.
+//! carries nothing else, stdin's end is a clean exit after the last reply, a lost daemon's
+//! requests are answered and the session resumes on a new one, and the start and
+//! version-restart paths.
 //!
 //! Most tests use the in-process daemon of `tests/daemon.rs` (echo services). The tests
 //! marked REAL-DAEMON need the real `chatkey daemon` subcommand; they skip (saying so on
@@ -68,9 +69,9 @@ async fn bytes_pass_through_unchanged_and_stdin_eof_exits_cleanly() {
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
 
-    // Replies arrive while the session is open: stdout is flushed per write.
-    let first =
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"é\":\"✓\"}}\n";
+    // Replies arrive while the session is open: stdout is flushed per write. (Notifications
+    // only: an echo never answers a request, and the shim would answer it at the end.)
+    let first = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\",\"params\":{\"é\":\"✓\"}}\n";
     stdin.write_all(first.as_bytes()).await.unwrap();
     let mut line = String::new();
     tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
@@ -82,7 +83,7 @@ async fn bytes_pass_through_unchanged_and_stdin_eof_exits_cleanly() {
     // A large message, in pieces, and a last one the daemon answers after stdin closes.
     // Written while stdout is read, as an assistant does, or the pipes would fill up.
     let big = format!("{{\"blob\":\"{}\"}}\n", "x".repeat(300 * 1024));
-    let last = b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"last\"}\n";
+    let last = b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/last\"}\n";
     let mut expected = big.clone().into_bytes();
     expected.extend_from_slice(last);
     let writer = tokio::spawn(async move {
@@ -133,50 +134,141 @@ async fn providers_and_read_only_reach_the_session() {
     daemon.stop().await.unwrap();
 }
 
+/// Reads stdout lines until one answers `id`, bounded; returns that answer.
+async fn answer_to(
+    stdout: &mut BufReader<tokio::process::ChildStdout>,
+    id: serde_json::Value,
+) -> serde_json::Value {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = tokio::time::timeout(Duration::from_secs(20), stdout.read_line(&mut line))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to id {id}"))
+            .unwrap();
+        assert!(n > 0, "stdout ended before the answer to id {id}");
+        let message: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout carries a broken line ({e}): {line:?}"));
+        if message["id"] == id {
+            return message;
+        }
+    }
+}
+
+/// The daemon drops the connection with two requests in flight: both get "chatkey
+/// restarted; try again" with their own ids, the shim keeps running, and its next request
+/// goes to a new session that first receives the replayed `initialize` and
+/// `notifications/initialized`, whose answer the assistant never sees.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_daemon_lost_mid_session_is_one_stderr_line_and_a_failure() {
-    let daemon = TestDaemon::start(Echo::new(Mode::HangUp)).await;
+async fn a_lost_daemon_answers_what_was_in_flight_and_the_session_resumes() {
+    let echo = Echo::new(Mode::Answer);
+    let daemon = TestDaemon::start(echo.clone()).await;
+    let mut child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let initialize = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}\n";
+    let initialized = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
+    stdin.write_all(initialize.as_bytes()).await.unwrap();
+    assert_eq!(
+        answer_to(&mut stdout, 0.into()).await["result"]["session"],
+        1
+    );
+    stdin.write_all(initialized.as_bytes()).await.unwrap();
+
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":\"held\",\"method\":\"hold\"}\n")
+        .await
+        .unwrap();
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"die\"}\n")
+        .await
+        .unwrap();
+    for id in [serde_json::json!("held"), serde_json::json!(2)] {
+        let answer = answer_to(&mut stdout, id.clone()).await;
+        assert_eq!(
+            answer["error"]["message"], "chatkey restarted; try again",
+            "{answer}"
+        );
+        assert_eq!(answer["error"]["code"], -32000);
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the shim must outlive its daemon connection"
+    );
+
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}\n")
+        .await
+        .unwrap();
+    let answer = answer_to(&mut stdout, 3.into()).await;
+    assert_eq!(answer["result"]["session"], 2, "{answer}");
+    let second: Vec<String> = echo
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(session, _)| *session == 2)
+        .map(|(_, line)| line.clone())
+        .collect();
+    assert_eq!(
+        second,
+        [
+            initialize.to_owned(),
+            initialized.to_owned(),
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}\n".to_owned()
+        ]
+    );
+
+    drop(stdin);
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).await.unwrap();
+    assert!(
+        rest.is_empty(),
+        "the replayed initialize's answer leaked: {rest:?}"
+    );
+    let done = finish(child).await;
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert!(
+        done.stderr
+            .contains("the chatkey daemon closed the connection")
+            && done.stderr.contains("2 request(s) in flight"),
+        "{}",
+        done.stderr
+    );
+    daemon.stop().await.unwrap();
+}
+
+/// The daemon goes away after stdin has closed, with a request unanswered: that request is
+/// still answered (with an error) and the shim exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_lost_after_stdin_closed_still_leaves_no_request_unanswered() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Answer)).await;
     let mut child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     stdin
-        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1}\n")
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"die\"}\n")
         .await
         .unwrap();
-    // Stdin stays open: the shim must still notice and exit.
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("chatkey-mcp kept running without its daemon")
-        .unwrap();
-    let mut stdout = Vec::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_end(&mut stdout)
-        .await
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .await
-        .unwrap();
-    assert_eq!(
-        status.code(),
-        Some(exit_code::DAEMON_UNAVAILABLE.into()),
-        "stderr: {stderr}"
-    );
-    assert!(stdout.is_empty(), "stdout carries only protocol bytes");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("chatkey-mcp: the chatkey daemon closed the connection"),
-        "{stderr}"
-    );
     drop(stdin);
+    let done = finish(child).await;
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    let answers: Vec<serde_json::Value> = done
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert_eq!(answers[0]["result"]["method"], "ping");
+    assert_eq!(answers[1]["id"], 2);
+    assert_eq!(
+        answers[1]["error"]["message"],
+        "chatkey restarted; try again"
+    );
     daemon.stop().await.unwrap();
 }
 
