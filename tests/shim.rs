@@ -798,3 +798,93 @@ async fn real_daemon_answers_every_line_with_an_id() {
     assert!(message.contains("initialize first"), "{message}");
     stop_real_daemon(&dirs.paths).await;
 }
+
+/// A symlink planted at the socket path (issue 9 item 3) is refused: the shim sends
+/// nothing through it, even to a server of our own, and says why.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlink_at_the_socket_path_is_refused() {
+    let dirs = TestDirs::new();
+    chatkey::paths::ensure_private_dir(dirs.paths.runtime_dir()).unwrap();
+    let elsewhere = dirs.dir.path().join("elsewhere.sock");
+    let listener = tokio::net::UnixListener::bind(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dirs.paths.socket_path()).unwrap();
+    let child = shim(&dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    assert_eq!(
+        done.status.code(),
+        Some(exit_code::DAEMON_UNAVAILABLE.into()),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("symbolic link"), "{}", done.stderr);
+    let reached = tokio::time::timeout(Duration::from_millis(300), listener.accept()).await;
+    assert!(reached.is_err(), "the shim connected through the symlink");
+}
+
+/// A socket served by another user (issue 9 item 3) is refused after the connect, before a
+/// byte is sent. Needs root to run the stand-in server as `nobody`; skips otherwise.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_served_by_another_user_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    if !rustix::process::getuid().is_root() {
+        eprintln!("SKIPPED: needs root to run a server as another user");
+        return;
+    }
+    let dirs = TestDirs::new();
+    let nobody = 65534;
+    let run = dirs.paths.runtime_dir();
+    std::fs::set_permissions(dirs.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir(run).unwrap();
+    std::os::unix::fs::chown(run, Some(nobody), Some(nobody)).unwrap();
+    let record = dirs.dir.path().join("received");
+    std::fs::write(&record, "").unwrap();
+    std::os::unix::fs::chown(&record, Some(nobody), Some(nobody)).unwrap();
+    // A server of uid 65534 that records whatever it is sent.
+    let script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\n\
+                  import os; os.chmod(sys.argv[1], 0o777)\ns.listen()\nprint('ready',flush=True)\n\
+                  c,_=s.accept()\nopen(sys.argv[2],'ab').write(c.recv(65536) or b'')\n";
+    let mut server = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dirs.paths.socket_path())
+        .arg(&record)
+        .uid(nobody)
+        .gid(nobody)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs the stand-in server");
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    assert_eq!(ready, "ready\n");
+
+    let child = shim(&dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        done.status.code(),
+        Some(exit_code::DAEMON_UNAVAILABLE.into()),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("another user's process (uid 65534)"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(
+        std::fs::read(&record).unwrap(),
+        b"",
+        "the shim sent its handshake to another user's server"
+    );
+}
