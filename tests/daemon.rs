@@ -560,3 +560,62 @@ async fn an_oversized_handshake_is_refused() {
     assert!(reply.error.unwrap().contains("longer than 65536 bytes"));
     daemon.stop().await.unwrap();
 }
+
+/// Issue 9 item 4: a symlink planted at `chatkey.lock` stops the daemon with a reason, and
+/// the file it points at is neither written nor truncated (before, the daemon wrote its
+/// record into it and emptied it on exit).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_lock_symlink_is_refused_and_its_target_untouched() {
+    let dirs = TestDirs::new();
+    chatkey::paths::ensure_private_dir(dirs.paths.runtime_dir()).unwrap();
+    let target = dirs.dir.path().join("precious");
+    std::fs::write(&target, b"someone's data\n").unwrap();
+    std::os::unix::fs::symlink(&target, dirs.paths.lock_file()).unwrap();
+    let error = daemon::Instance::acquire(&dirs.paths).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("symbolic link"), "{message}");
+    assert!(message.contains("chatkey.lock"), "{message}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"someone's data\n");
+    assert!(!dirs.paths.socket_path().exists(), "nothing was started");
+
+    // The same file planted without the symlink (a regular file with foreign content) is
+    // refused too, and kept.
+    std::fs::remove_file(dirs.paths.lock_file()).unwrap();
+    std::fs::write(dirs.paths.lock_file(), b"someone's data\n").unwrap();
+    let error = daemon::Instance::acquire(&dirs.paths).unwrap_err();
+    assert!(
+        error.to_string().contains("other than a lock record"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read(dirs.paths.lock_file()).unwrap(),
+        b"someone's data\n"
+    );
+}
+
+/// Issue 9 item 4: an entry of another user in the runtime dir (left from a time it was
+/// open to others) is reported before anything is opened there. Needs root to make one.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_of_another_user_in_the_runtime_dir_is_refused() {
+    if !rustix::process::getuid().is_root() {
+        eprintln!("SKIPPED: needs root to create another user's file");
+        return;
+    }
+    let dirs = TestDirs::new();
+    chatkey::paths::ensure_private_dir(dirs.paths.runtime_dir()).unwrap();
+    let planted = dirs.paths.runtime_dir().join("planted");
+    std::fs::write(&planted, b"").unwrap();
+    std::os::unix::fs::lchown(&planted, Some(65534), Some(65534)).unwrap();
+    let error = daemon::Instance::acquire(&dirs.paths).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("belongs to another user (uid 65534)") && message.contains("planted"),
+        "{message}"
+    );
+    assert!(
+        !dirs.paths.lock_file().exists(),
+        "the lock was not even created"
+    );
+}

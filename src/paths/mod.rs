@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub use endpoints::GoogleEndpoints;
 pub use endpoints::defaults as endpoints_defaults;
-pub use private_dir::{PrivateDirError, ensure_private_dir};
+pub use private_dir::{PrivateDirError, check_private_entries, ensure_private_dir};
 
 /// The profile used when `CHATKEY_PROFILE` is unset.
 pub const DEFAULT_PROFILE: &str = "default";
