@@ -619,3 +619,88 @@ async fn an_entry_of_another_user_in_the_runtime_dir_is_refused() {
         "the lock was not even created"
     );
 }
+
+fn mcp_hello() -> Vec<u8> {
+    ClientHello::mcp(SessionOptions::default()).to_line()
+}
+
+/// Issue 9 item 5: with the session cap reached, one more MCP client is refused at once as
+/// busy (before, it hung in the backlog), while control requests still get through and
+/// report the sessions; a freed place is usable again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_session_cap_a_client_is_refused_as_busy_and_control_still_answers() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Echo)).await;
+    let mut held = Vec::new();
+    for _ in 0..256 {
+        let (conn, hello) = handshake(daemon.paths(), &mcp_hello()).await;
+        assert!(hello.ok, "{hello:?}");
+        held.push(conn);
+    }
+    let (_refused, hello) = tokio::time::timeout(
+        Duration::from_secs(10),
+        handshake(daemon.paths(), &mcp_hello()),
+    )
+    .await
+    .expect("a client over the cap got no answer");
+    assert!(!hello.ok && hello.busy, "{hello:?}");
+    let reason = hello.error.unwrap();
+    assert!(
+        reason.starts_with("chatkey is busy") && reason.contains("256"),
+        "{reason}"
+    );
+
+    let status = tokio::time::timeout(
+        Duration::from_secs(10),
+        daemon::control(daemon.paths(), ControlRequest::Status),
+    )
+    .await
+    .expect("control was locked out by idle sessions")
+    .unwrap();
+    assert_eq!(status["daemon"]["mcp_sessions"], 256, "{status}");
+
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_conn, hello) = handshake(daemon.paths(), &mcp_hello()).await;
+        if hello.ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the freed place never came back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(held);
+    daemon.stop().await.unwrap();
+}
+
+/// Issue 9 item 5: when even handshakes are at their limit, a control client learns that a
+/// daemon runs and is busy, not that none runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_handshakes_at_once_make_control_say_busy_not_not_running() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Echo)).await;
+    let mut silent = Vec::new();
+    for _ in 0..128 {
+        silent.push(ipc::connect(&daemon.paths().socket_path()).await.unwrap());
+    }
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        daemon::control(daemon.paths(), ControlRequest::Status),
+    )
+    .await
+    .expect("no answer")
+    .unwrap_err();
+    assert!(
+        matches!(&error, daemon::ControlError::Busy(_)) && error.daemon_is_running(),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("chatkey is busy"), "{error}");
+    drop(silent);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while daemon::control(daemon.paths(), ControlRequest::Status)
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "control never came back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    daemon.stop().await.unwrap();
+}

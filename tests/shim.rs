@@ -888,3 +888,43 @@ async fn a_socket_served_by_another_user_is_refused() {
         "the shim sent its handshake to another user's server"
     );
 }
+
+/// Issue 9 item 5: a shim that meets a daemon at its session cap says clearly that chatkey
+/// is busy (and what to do) and exits, instead of hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_daemon_is_a_clear_error_not_a_hang() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Echo)).await;
+    let hello = chatkey::protocol::ClientHello::mcp(Default::default()).to_line();
+    let mut held = Vec::new();
+    for _ in 0..256 {
+        let mut conn = chatkey::ipc::connect(&daemon.paths().socket_path())
+            .await
+            .unwrap();
+        conn.write_all(&hello).await.unwrap();
+        let reply = chatkey::protocol::read_line(&mut conn, 65536)
+            .await
+            .unwrap();
+        assert!(
+            reply.starts_with(b"{\"chatkey\"") && reply.windows(9).any(|w| w == b"\"ok\":true")
+        );
+        held.push(conn);
+    }
+    let child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    assert_eq!(
+        done.status.code(),
+        Some(exit_code::DAEMON_UNAVAILABLE.into()),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("chatkey is busy") && done.stderr.contains("close assistants"),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stdout.is_empty());
+    drop(held);
+    daemon.stop().await.unwrap();
+}

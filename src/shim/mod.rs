@@ -88,6 +88,9 @@ pub enum ShimError {
     },
     #[error("the chatkey daemon refused the session: {0}")]
     Refused(String),
+    /// The daemon runs but is at its session limit; the text says what to do.
+    #[error("{0}")]
+    Busy(String),
     #[error("handshake with the chatkey daemon failed: {0}")]
     Handshake(String),
     #[error("the chatkey daemon closed the connection: see its logs in {log_dir}")]
@@ -211,7 +214,12 @@ async fn handshake(mut conn: Connection, session: &SessionOptions) -> Result<Han
         return Ok(Handshake::OtherVersion(reply.chatkey));
     }
     if !reply.ok {
-        return Err(ShimError::Refused(reply.error.unwrap_or_default()));
+        let error = reply.error.unwrap_or_default();
+        return Err(if reply.busy {
+            ShimError::Busy(error)
+        } else {
+            ShimError::Refused(error)
+        });
     }
     Ok(Handshake::Accepted(conn))
 }
