@@ -681,10 +681,7 @@ async fn lines_through_shim(dirs: &TestDirs, input: &[u8]) -> (Finished, Vec<ser
     (done, answers)
 }
 
-fn answer_for<'a>(
-    answers: &'a [serde_json::Value],
-    id: serde_json::Value,
-) -> &'a serde_json::Value {
+fn answer_for(answers: &[serde_json::Value], id: serde_json::Value) -> &serde_json::Value {
     answers
         .iter()
         .find(|a| a["id"] == id)
