@@ -185,14 +185,24 @@ async fn a_lost_daemon_answers_what_was_in_flight_and_the_session_resumes() {
         .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"die\"}\n")
         .await
         .unwrap();
-    for id in [serde_json::json!("held"), serde_json::json!(2)] {
-        let answer = answer_to(&mut stdout, id.clone()).await;
+    // Both answers, in either order.
+    let mut answered = Vec::new();
+    for _ in 0..2 {
+        let mut line = String::new();
+        tokio::time::timeout(Duration::from_secs(20), stdout.read_line(&mut line))
+            .await
+            .expect("a request in flight was not answered")
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(
             answer["error"]["message"], "chatkey restarted; try again",
             "{answer}"
         );
         assert_eq!(answer["error"]["code"], -32000);
+        answered.push(answer["id"].to_string());
     }
+    answered.sort();
+    assert_eq!(answered, ["\"held\"", "2"]);
     assert!(
         child.try_wait().unwrap().is_none(),
         "the shim must outlive its daemon connection"
