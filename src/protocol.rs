@@ -9,7 +9,11 @@
 //! client → {"chatkey":"0.1.0","kind":"control"}
 //! server → {"chatkey":"0.1.0","ok":true}
 //! server → {"chatkey":"0.1.0","ok":false,"error":"…"}
+//! server → {"chatkey":"0.1.0","ok":false,"busy":true,"error":"chatkey is busy: …"}
 //! ```
+//!
+//! `busy` marks a refusal for lack of room (too many sessions or connections): the daemon
+//! runs and works, so `chatkey status` and the shim say so rather than "not running".
 //!
 //! After an accepted `mcp` handshake the connection carries raw MCP (newline-delimited
 //! JSON-RPC) both ways. After `control`, each request line (`{"cmd":"status"}`, `reload`,
@@ -151,6 +155,9 @@ pub struct ServerHello {
     pub ok: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Refused for lack of room, not for anything the client did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub busy: bool,
 }
 
 impl ServerHello {
@@ -159,6 +166,7 @@ impl ServerHello {
             chatkey: VERSION.to_owned(),
             ok: true,
             error: None,
+            busy: false,
         }
     }
 
@@ -167,6 +175,15 @@ impl ServerHello {
             chatkey: VERSION.to_owned(),
             ok: false,
             error: Some(error.into()),
+            busy: false,
+        }
+    }
+
+    /// A refusal because the daemon is at a limit; `error` says which and what to do.
+    pub fn busy(error: impl Into<String>) -> Self {
+        Self {
+            busy: true,
+            ..Self::refuse(error)
         }
     }
 }
@@ -322,6 +339,21 @@ mod tests {
         assert!(matches!(err, HelloError::UnknownKind(_)));
         let err = ClientHello::parse(b"GET / HTTP/1.1").unwrap_err();
         assert!(matches!(err, HelloError::Malformed(_)));
+    }
+
+    #[test]
+    fn busy_is_on_the_wire_only_when_set() {
+        let busy = serde_json::to_string(&ServerHello::busy("full")).unwrap();
+        assert_eq!(
+            busy,
+            format!("{{\"chatkey\":\"{VERSION}\",\"ok\":false,\"error\":\"full\",\"busy\":true}}")
+        );
+        let plain = serde_json::to_string(&ServerHello::refuse("no")).unwrap();
+        assert!(!plain.contains("busy"), "{plain}");
+        // An older daemon's refusal (no `busy`) still parses.
+        let old: ServerHello =
+            serde_json::from_str(r#"{"chatkey":"0.0.1","ok":false,"error":"x"}"#).unwrap();
+        assert!(!old.busy);
     }
 
     #[test]

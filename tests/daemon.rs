@@ -25,14 +25,19 @@ use tokio::task::JoinHandle;
 pub enum Mode {
     /// Writes back every byte until the client half-closes, then closes.
     Echo,
-    /// Reads the first bytes, then drops the connection (a daemon dying mid-session).
-    HangUp,
+    /// A JSON-RPC stand-in: answers each request line `{"id":…,"result":{"method":…,
+    /// "session":N}}` (N counts sessions from 1), except `hold` (never answered) and `die`
+    /// (the connection is dropped at once, like a daemon killed mid-call). Every line read is
+    /// kept in `lines`.
+    Answer,
 }
 
 pub struct Echo {
     mode: Mode,
     pub reloads: AtomicUsize,
     pub sessions: Mutex<Vec<SessionOptions>>,
+    /// `Mode::Answer`: (session number, line) for every line read.
+    pub lines: Arc<Mutex<Vec<(usize, String)>>>,
 }
 
 impl Echo {
@@ -41,8 +46,46 @@ impl Echo {
             mode,
             reloads: AtomicUsize::new(0),
             sessions: Mutex::new(Vec::new()),
+            lines: Arc::default(),
         })
     }
+}
+
+/// `Mode::Answer`'s session.
+async fn answer_lines(
+    conn: ipc::Connection,
+    session: usize,
+    seen: Arc<Mutex<Vec<(usize, String)>>>,
+) -> anyhow::Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    let (from_client, mut to_client) = tokio::io::split(conn);
+    let mut reader = tokio::io::BufReader::new(from_client);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await? == 0 {
+            break;
+        }
+        seen.lock().unwrap().push((session, line.clone()));
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let (Some(id), Some(method)) = (message.get("id"), message["method"].as_str()) else {
+            continue;
+        };
+        match method {
+            "die" => return Ok(()),
+            "hold" => continue,
+            _ => {
+                let answer = json!({"jsonrpc": "2.0", "id": id, "result": {"method": method, "session": session}});
+                to_client
+                    .write_all(format!("{answer}\n").as_bytes())
+                    .await?;
+            }
+        }
+    }
+    to_client.shutdown().await?;
+    Ok(())
 }
 
 impl Services for Echo {
@@ -51,21 +94,23 @@ impl Services for Echo {
         conn: ipc::Connection,
         opts: SessionOptions,
     ) -> BoxFuture<'static, anyhow::Result<()>> {
-        self.sessions.lock().unwrap().push(opts);
+        let session = {
+            let mut sessions = self.sessions.lock().unwrap();
+            sessions.push(opts);
+            sessions.len()
+        };
         let mode = self.mode;
+        let seen = self.lines.clone();
         Box::pin(async move {
-            let (mut from_client, mut to_client) = tokio::io::split(conn);
             match mode {
                 Mode::Echo => {
+                    let (mut from_client, mut to_client) = tokio::io::split(conn);
                     tokio::io::copy(&mut from_client, &mut to_client).await?;
                     to_client.shutdown().await?;
+                    Ok(())
                 }
-                Mode::HangUp => {
-                    let mut first = [0u8; 1];
-                    from_client.read_exact(&mut first).await?;
-                }
+                Mode::Answer => answer_lines(conn, session, seen).await,
             }
-            Ok(())
         })
     }
 
@@ -513,5 +558,149 @@ async fn an_oversized_handshake_is_refused() {
     let reply: ServerHello = serde_json::from_slice(reply.trim_ascii_end()).unwrap();
     assert!(!reply.ok);
     assert!(reply.error.unwrap().contains("longer than 65536 bytes"));
+    daemon.stop().await.unwrap();
+}
+
+/// Issue 9 item 4: a symlink planted at `chatkey.lock` stops the daemon with a reason, and
+/// the file it points at is neither written nor truncated (before, the daemon wrote its
+/// record into it and emptied it on exit).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_lock_symlink_is_refused_and_its_target_untouched() {
+    let dirs = TestDirs::new();
+    chatkey::paths::ensure_private_dir(dirs.paths.runtime_dir()).unwrap();
+    let target = dirs.dir.path().join("precious");
+    std::fs::write(&target, b"someone's data\n").unwrap();
+    std::os::unix::fs::symlink(&target, dirs.paths.lock_file()).unwrap();
+    let error = daemon::Instance::acquire(&dirs.paths).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("symbolic link"), "{message}");
+    assert!(message.contains("chatkey.lock"), "{message}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"someone's data\n");
+    assert!(!dirs.paths.socket_path().exists(), "nothing was started");
+
+    // The same file planted without the symlink (a regular file with foreign content) is
+    // refused too, and kept.
+    std::fs::remove_file(dirs.paths.lock_file()).unwrap();
+    std::fs::write(dirs.paths.lock_file(), b"someone's data\n").unwrap();
+    let error = daemon::Instance::acquire(&dirs.paths).unwrap_err();
+    assert!(
+        error.to_string().contains("other than a lock record"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read(dirs.paths.lock_file()).unwrap(),
+        b"someone's data\n"
+    );
+}
+
+/// Issue 9 item 4: an entry of another user in the runtime dir (left from a time it was
+/// open to others) is reported before anything is opened there. Needs root to make one.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_of_another_user_in_the_runtime_dir_is_refused() {
+    if !rustix::process::getuid().is_root() {
+        eprintln!("SKIPPED: needs root to create another user's file");
+        return;
+    }
+    let dirs = TestDirs::new();
+    chatkey::paths::ensure_private_dir(dirs.paths.runtime_dir()).unwrap();
+    let planted = dirs.paths.runtime_dir().join("planted");
+    std::fs::write(&planted, b"").unwrap();
+    std::os::unix::fs::lchown(&planted, Some(65534), Some(65534)).unwrap();
+    let error = daemon::Instance::acquire(&dirs.paths).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("belongs to another user (uid 65534)") && message.contains("planted"),
+        "{message}"
+    );
+    assert!(
+        !dirs.paths.lock_file().exists(),
+        "the lock was not even created"
+    );
+}
+
+fn mcp_hello() -> Vec<u8> {
+    ClientHello::mcp(SessionOptions::default()).to_line()
+}
+
+/// Issue 9 item 5: with the session cap reached, one more MCP client is refused at once as
+/// busy (before, it hung in the backlog), while control requests still get through and
+/// report the sessions; a freed place is usable again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_session_cap_a_client_is_refused_as_busy_and_control_still_answers() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Echo)).await;
+    let mut held = Vec::new();
+    for _ in 0..256 {
+        let (conn, hello) = handshake(daemon.paths(), &mcp_hello()).await;
+        assert!(hello.ok, "{hello:?}");
+        held.push(conn);
+    }
+    let (_refused, hello) = tokio::time::timeout(
+        Duration::from_secs(10),
+        handshake(daemon.paths(), &mcp_hello()),
+    )
+    .await
+    .expect("a client over the cap got no answer");
+    assert!(!hello.ok && hello.busy, "{hello:?}");
+    let reason = hello.error.unwrap();
+    assert!(
+        reason.starts_with("chatkey is busy") && reason.contains("256"),
+        "{reason}"
+    );
+
+    let status = tokio::time::timeout(
+        Duration::from_secs(10),
+        daemon::control(daemon.paths(), ControlRequest::Status),
+    )
+    .await
+    .expect("control was locked out by idle sessions")
+    .unwrap();
+    assert_eq!(status["daemon"]["mcp_sessions"], 256, "{status}");
+
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_conn, hello) = handshake(daemon.paths(), &mcp_hello()).await;
+        if hello.ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the freed place never came back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(held);
+    daemon.stop().await.unwrap();
+}
+
+/// Issue 9 item 5: when even handshakes are at their limit, a control client learns that a
+/// daemon runs and is busy, not that none runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_handshakes_at_once_make_control_say_busy_not_not_running() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Echo)).await;
+    let mut silent = Vec::new();
+    for _ in 0..128 {
+        silent.push(ipc::connect(&daemon.paths().socket_path()).await.unwrap());
+    }
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        daemon::control(daemon.paths(), ControlRequest::Status),
+    )
+    .await
+    .expect("no answer")
+    .unwrap_err();
+    assert!(
+        matches!(&error, daemon::ControlError::Busy(_)) && error.daemon_is_running(),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("chatkey is busy"), "{error}");
+    drop(silent);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while daemon::control(daemon.paths(), ControlRequest::Status)
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "control never came back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     daemon.stop().await.unwrap();
 }

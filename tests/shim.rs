@@ -1,6 +1,7 @@
 //! The real `chatkey-mcp` binary against a daemon: bytes pass through unchanged, stdout
-//! carries nothing else, stdin's end is a clean exit after the last reply, a lost daemon is
-//! a one-line error, and the start and version-restart paths.
+//! carries nothing else, stdin's end is a clean exit after the last reply, a lost daemon's
+//! requests are answered and the session resumes on a new one, and the start and
+//! version-restart paths.
 //!
 //! Most tests use the in-process daemon of `tests/daemon.rs` (echo services). The tests
 //! marked REAL-DAEMON need the real `chatkey daemon` subcommand; they skip (saying so on
@@ -68,9 +69,9 @@ async fn bytes_pass_through_unchanged_and_stdin_eof_exits_cleanly() {
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
 
-    // Replies arrive while the session is open: stdout is flushed per write.
-    let first =
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"é\":\"✓\"}}\n";
+    // Replies arrive while the session is open: stdout is flushed per write. (Notifications
+    // only: an echo never answers a request, and the shim would answer it at the end.)
+    let first = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\",\"params\":{\"é\":\"✓\"}}\n";
     stdin.write_all(first.as_bytes()).await.unwrap();
     let mut line = String::new();
     tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
@@ -82,7 +83,7 @@ async fn bytes_pass_through_unchanged_and_stdin_eof_exits_cleanly() {
     // A large message, in pieces, and a last one the daemon answers after stdin closes.
     // Written while stdout is read, as an assistant does, or the pipes would fill up.
     let big = format!("{{\"blob\":\"{}\"}}\n", "x".repeat(300 * 1024));
-    let last = b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"last\"}\n";
+    let last = b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/last\"}\n";
     let mut expected = big.clone().into_bytes();
     expected.extend_from_slice(last);
     let writer = tokio::spawn(async move {
@@ -133,50 +134,151 @@ async fn providers_and_read_only_reach_the_session() {
     daemon.stop().await.unwrap();
 }
 
+/// Reads stdout lines until one answers `id`, bounded; returns that answer.
+async fn answer_to(
+    stdout: &mut BufReader<tokio::process::ChildStdout>,
+    id: serde_json::Value,
+) -> serde_json::Value {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = tokio::time::timeout(Duration::from_secs(20), stdout.read_line(&mut line))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to id {id}"))
+            .unwrap();
+        assert!(n > 0, "stdout ended before the answer to id {id}");
+        let message: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout carries a broken line ({e}): {line:?}"));
+        if message["id"] == id {
+            return message;
+        }
+    }
+}
+
+/// The daemon drops the connection with two requests in flight: both get "chatkey
+/// restarted; try again" with their own ids, the shim keeps running, and its next request
+/// goes to a new session that first receives the replayed `initialize` and
+/// `notifications/initialized`, whose answer the assistant never sees.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_daemon_lost_mid_session_is_one_stderr_line_and_a_failure() {
-    let daemon = TestDaemon::start(Echo::new(Mode::HangUp)).await;
+async fn a_lost_daemon_answers_what_was_in_flight_and_the_session_resumes() {
+    let echo = Echo::new(Mode::Answer);
+    let daemon = TestDaemon::start(echo.clone()).await;
+    let mut child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let initialize = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}\n";
+    let initialized = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
+    stdin.write_all(initialize.as_bytes()).await.unwrap();
+    assert_eq!(
+        answer_to(&mut stdout, 0.into()).await["result"]["session"],
+        1
+    );
+    stdin.write_all(initialized.as_bytes()).await.unwrap();
+
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":\"held\",\"method\":\"hold\"}\n")
+        .await
+        .unwrap();
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"die\"}\n")
+        .await
+        .unwrap();
+    // Both answers, in either order.
+    let mut answered = Vec::new();
+    for _ in 0..2 {
+        let mut line = String::new();
+        tokio::time::timeout(Duration::from_secs(20), stdout.read_line(&mut line))
+            .await
+            .expect("a request in flight was not answered")
+            .unwrap();
+        let answer: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            answer["error"]["message"], "chatkey restarted; try again",
+            "{answer}"
+        );
+        assert_eq!(answer["error"]["code"], -32000);
+        answered.push(answer["id"].to_string());
+    }
+    answered.sort();
+    assert_eq!(answered, ["\"held\"", "2"]);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the shim must outlive its daemon connection"
+    );
+
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}\n")
+        .await
+        .unwrap();
+    let answer = answer_to(&mut stdout, 3.into()).await;
+    assert_eq!(answer["result"]["session"], 2, "{answer}");
+    let second: Vec<String> = echo
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(session, _)| *session == 2)
+        .map(|(_, line)| line.clone())
+        .collect();
+    assert_eq!(
+        second,
+        [
+            initialize.to_owned(),
+            initialized.to_owned(),
+            "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}\n".to_owned()
+        ]
+    );
+
+    drop(stdin);
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).await.unwrap();
+    assert!(
+        rest.is_empty(),
+        "the replayed initialize's answer leaked: {rest:?}"
+    );
+    let done = finish(child).await;
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    assert!(
+        done.stderr
+            .contains("the chatkey daemon closed the connection")
+            && done.stderr.contains("2 request(s) in flight"),
+        "{}",
+        done.stderr
+    );
+    daemon.stop().await.unwrap();
+}
+
+/// The daemon goes away after stdin has closed, with a request unanswered: that request is
+/// still answered (with an error) and the shim exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_lost_after_stdin_closed_still_leaves_no_request_unanswered() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Answer)).await;
     let mut child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     stdin
-        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1}\n")
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"die\"}\n")
         .await
         .unwrap();
-    // Stdin stays open: the shim must still notice and exit.
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("chatkey-mcp kept running without its daemon")
-        .unwrap();
-    let mut stdout = Vec::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_end(&mut stdout)
-        .await
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .await
-        .unwrap();
-    assert_eq!(
-        status.code(),
-        Some(exit_code::DAEMON_UNAVAILABLE.into()),
-        "stderr: {stderr}"
-    );
-    assert!(stdout.is_empty(), "stdout carries only protocol bytes");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("chatkey-mcp: the chatkey daemon closed the connection"),
-        "{stderr}"
-    );
     drop(stdin);
+    let done = finish(child).await;
+    assert!(done.status.success(), "stderr: {}", done.stderr);
+    let answers: Vec<serde_json::Value> = done
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert_eq!(answers[0]["result"]["method"], "ping");
+    assert_eq!(answers[1]["id"], 2);
+    assert_eq!(
+        answers[1]["error"]["message"],
+        "chatkey restarted; try again"
+    );
     daemon.stop().await.unwrap();
 }
 
@@ -559,4 +661,277 @@ fn processes_with_env(entry: &str) -> Vec<u32> {
         }
     }
     pids
+}
+
+/// Runs one shim against the profile's real daemon with `input` on stdin, then end of
+/// input, and returns its stdout as JSON lines.
+async fn lines_through_shim(dirs: &TestDirs, input: &[u8]) -> (Finished, Vec<serde_json::Value>) {
+    let mut child = shim(dirs, Path::new(CHATKEY)).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // Written while stdout is read (in `finish`), as an assistant does.
+    let writer = tokio::spawn(async move {
+        stdin.write_all(&input).await.unwrap();
+    });
+    let done = finish(child).await;
+    writer.await.unwrap();
+    let answers = done
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            serde_json::from_slice(l).unwrap_or_else(|e| {
+                panic!(
+                    "stdout is not JSON lines ({e}): {:?}",
+                    String::from_utf8_lossy(l)
+                )
+            })
+        })
+        .collect();
+    (done, answers)
+}
+
+fn answer_for(answers: &[serde_json::Value], id: serde_json::Value) -> &serde_json::Value {
+    answers
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("no answer for id {id} in {answers:?}"))
+}
+
+const INITIALIZED: &str = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
+
+/// REAL-DAEMON: `printf '%s\n' … | chatkey-mcp`, 40 times each way: `initialize` alone, and
+/// `initialize` + `notifications/initialized` + `tools/list`, then end of input. Every
+/// request sent is answered before the shim exits 0 (issue 9 item 1: about half were lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_daemon_answers_everything_sent_before_stdin_closed() {
+    if !real_daemon_available() {
+        return;
+    }
+    let dirs = TestDirs::new();
+    let list = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}\n";
+    let both = format!("{INITIALIZE}{INITIALIZED}{list}");
+    let mut lost = Vec::new();
+    for run in 0..40 {
+        let (done, answers) = lines_through_shim(&dirs, INITIALIZE.as_bytes()).await;
+        assert!(done.status.success(), "run {run}: {}", done.stderr);
+        if !answers
+            .iter()
+            .any(|a| a["id"] == 1 && a["result"].is_object())
+        {
+            lost.push(format!("run {run}: initialize alone"));
+        }
+        let (done, answers) = lines_through_shim(&dirs, both.as_bytes()).await;
+        assert!(done.status.success(), "run {run}: {}", done.stderr);
+        if !answers
+            .iter()
+            .any(|a| a["id"] == 2 && a["result"]["tools"].is_array())
+        {
+            lost.push(format!("run {run}: tools/list"));
+        }
+    }
+    assert!(
+        lost.is_empty(),
+        "answers lost in {} of 80 runs: {lost:?}",
+        lost.len()
+    );
+    stop_real_daemon(&dirs.paths).await;
+}
+
+/// REAL-DAEMON: every malformed line that carries an id is answered for that id, with the
+/// JSON-RPC code and a reason (issue 9 items 6 and 7), and the session carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_daemon_answers_every_line_with_an_id() {
+    if !real_daemon_available() {
+        return;
+    }
+    let dirs = TestDirs::new();
+    let deep = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{{\"name\":\"chatkey_status\",\"arguments\":{{\"a\":{}{}}}}}}}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let input = [
+        INITIALIZE,
+        INITIALIZED,
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"chatkey_status\",\"arguments\":{\"x\":\"\\ud800\"}}}\n",
+        &deep,
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"chatkey_status\",\"arguments\":\"notanobject\"}}\n",
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"arguments\":{}}}\n",
+        "[]\n",
+        "{\"jsonrpc\":\"2.0\",\"id\":7}\n",
+        "{\"jsonrpc\":\"1.0\",\"id\":8,\"method\":\"tools/list\"}\n",
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\"}\n",
+    ]
+    .concat();
+    let (done, answers) = lines_through_shim(&dirs, input.as_bytes()).await;
+    assert!(done.status.success(), "{}", done.stderr);
+    for (id, code, reason) in [
+        (2, -32700, "escape"),
+        (3, -32700, "128 levels"),
+        (4, -32602, "`arguments`"),
+        (5, -32602, "missing field `name`"),
+        (7, -32600, "no `method`"),
+        (8, -32600, "`jsonrpc` must be \"2.0\""),
+    ] {
+        let answer = answer_for(&answers, id.into());
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(reason), "id {id}: {message}");
+    }
+    let batch = answers
+        .iter()
+        .find(|a| a["id"].is_null())
+        .expect("`[]` is answered with id null");
+    assert_eq!(batch["error"]["code"], -32600, "{batch}");
+    assert!(batch.as_object().unwrap().contains_key("id"));
+    assert!(answer_for(&answers, 9.into())["result"]["tools"].is_array());
+    assert_eq!(
+        answers.len(),
+        9,
+        "one answer per line with an id, plus `[]`: {answers:?}"
+    );
+
+    // Before initialize: told to initialize first, for that id.
+    let (_, answers) = lines_through_shim(
+        &dirs,
+        b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n",
+    )
+    .await;
+    let message = answer_for(&answers, 1.into())["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("initialize first"), "{message}");
+    stop_real_daemon(&dirs.paths).await;
+}
+
+/// A symlink planted at the socket path (issue 9 item 3) is refused: the shim sends
+/// nothing through it, even to a server of our own, and says why.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlink_at_the_socket_path_is_refused() {
+    let dirs = TestDirs::new();
+    chatkey::paths::ensure_private_dir(dirs.paths.runtime_dir()).unwrap();
+    let elsewhere = dirs.dir.path().join("elsewhere.sock");
+    let listener = tokio::net::UnixListener::bind(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dirs.paths.socket_path()).unwrap();
+    let child = shim(&dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    assert_eq!(
+        done.status.code(),
+        Some(exit_code::DAEMON_UNAVAILABLE.into()),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("symbolic link"), "{}", done.stderr);
+    let reached = tokio::time::timeout(Duration::from_millis(300), listener.accept()).await;
+    assert!(reached.is_err(), "the shim connected through the symlink");
+}
+
+/// A socket served by another user (issue 9 item 3) is refused after the connect, before a
+/// byte is sent. Needs root to run the stand-in server as `nobody`; skips otherwise.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_served_by_another_user_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    if !rustix::process::getuid().is_root() {
+        eprintln!("SKIPPED: needs root to run a server as another user");
+        return;
+    }
+    let dirs = TestDirs::new();
+    let nobody = 65534;
+    let run = dirs.paths.runtime_dir();
+    std::fs::set_permissions(dirs.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir(run).unwrap();
+    std::os::unix::fs::chown(run, Some(nobody), Some(nobody)).unwrap();
+    let record = dirs.dir.path().join("received");
+    std::fs::write(&record, "").unwrap();
+    std::os::unix::fs::chown(&record, Some(nobody), Some(nobody)).unwrap();
+    // A server of uid 65534 that records whatever it is sent.
+    let script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\n\
+                  import os; os.chmod(sys.argv[1], 0o777)\ns.listen()\nprint('ready',flush=True)\n\
+                  c,_=s.accept()\nopen(sys.argv[2],'ab').write(c.recv(65536) or b'')\n";
+    let mut server = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dirs.paths.socket_path())
+        .arg(&record)
+        .uid(nobody)
+        .gid(nobody)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs the stand-in server");
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(server.stdout.take().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    assert_eq!(ready, "ready\n");
+
+    let child = shim(&dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        done.status.code(),
+        Some(exit_code::DAEMON_UNAVAILABLE.into()),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("another user's process (uid 65534)"),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(
+        std::fs::read(&record).unwrap(),
+        b"",
+        "the shim sent its handshake to another user's server"
+    );
+}
+
+/// Issue 9 item 5: a shim that meets a daemon at its session cap says clearly that chatkey
+/// is busy (and what to do) and exits, instead of hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_daemon_is_a_clear_error_not_a_hang() {
+    let daemon = TestDaemon::start(Echo::new(Mode::Echo)).await;
+    let hello = chatkey::protocol::ClientHello::mcp(Default::default()).to_line();
+    let mut held = Vec::new();
+    for _ in 0..256 {
+        let mut conn = chatkey::ipc::connect(&daemon.paths().socket_path())
+            .await
+            .unwrap();
+        conn.write_all(&hello).await.unwrap();
+        let reply = chatkey::protocol::read_line(&mut conn, 65536)
+            .await
+            .unwrap();
+        assert!(
+            reply.starts_with(b"{\"chatkey\"") && reply.windows(9).any(|w| w == b"\"ok\":true")
+        );
+        held.push(conn);
+    }
+    let child = shim(&daemon.dirs, Path::new("/nonexistent/chatkey"))
+        .spawn()
+        .unwrap();
+    let done = finish(child).await;
+    assert_eq!(
+        done.status.code(),
+        Some(exit_code::DAEMON_UNAVAILABLE.into()),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("chatkey is busy") && done.stderr.contains("close assistants"),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stdout.is_empty());
+    drop(held);
+    daemon.stop().await.unwrap();
 }

@@ -1,5 +1,9 @@
 //! The control-channel client: `chatkey status`, `chatkey login` (reload) and the shim's
 //! restart of an old daemon all send one request through here.
+//!
+//! Its errors tell "not running" (`NotRunning`: nothing listens, start it) from "running but
+//! cannot take this now" (`Busy`: the daemon said so, or a live daemon holds the lock and did
+//! not answer the handshake in time), which `chatkey status` reports differently.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,6 +34,18 @@ pub enum ControlError {
     Protocol(#[from] LineError),
     #[error("the chatkey daemon refused the request: {0}")]
     Refused(String),
+    /// The daemon runs but is at a limit or not answering; the text says which and what to
+    /// do.
+    #[error("{0}")]
+    Busy(String),
+}
+
+impl ControlError {
+    /// Whether a daemon is known to run (it answered, or it holds the lock), whatever went
+    /// wrong with this request.
+    pub fn daemon_is_running(&self) -> bool {
+        !matches!(self, Self::NotRunning)
+    }
 }
 
 /// Connects, performs a `control` handshake, sends `request` and returns the daemon's
@@ -47,7 +63,20 @@ pub async fn control(
         }
     })?;
     write_line_bytes(&mut conn, &ClientHello::control().to_line()).await?;
-    let reply = read_line_within(&mut conn, MAX_LINE_BYTES, LINE_TIMEOUT).await?;
+    let reply = match read_line_within(&mut conn, MAX_LINE_BYTES, LINE_TIMEOUT).await {
+        Ok(reply) => reply,
+        Err(LineError::Timeout(waited)) => {
+            return Err(match super::read_lock_info(paths) {
+                Some(info) => ControlError::Busy(format!(
+                    "the chatkey daemon ({info}) is running but did not answer within {} s: it may be overloaded; see its logs in {}",
+                    waited.as_secs(),
+                    paths.log_dir().display()
+                )),
+                None => ControlError::Protocol(LineError::Timeout(waited)),
+            });
+        }
+        Err(error) => return Err(error.into()),
+    };
     let hello: ServerHello = serde_json::from_slice(&reply).map_err(|_| {
         ControlError::Refused(
             "the handshake reply is not chatkey's: is something else listening on the socket?"
@@ -55,7 +84,12 @@ pub async fn control(
         )
     })?;
     if !hello.ok {
-        return Err(ControlError::Refused(hello.error.unwrap_or_default()));
+        let error = hello.error.unwrap_or_default();
+        return Err(if hello.busy {
+            ControlError::Busy(error)
+        } else {
+            ControlError::Refused(error)
+        });
     }
     write_line(&mut conn, &request).await?;
     let line = read_line_within(&mut conn, MAX_RESPONSE_BYTES, RESPONSE_TIMEOUT).await?;

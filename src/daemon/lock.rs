@@ -4,6 +4,11 @@
 //! `chatkey status`, the shim and tests. The holder empties it on the way out, and readers
 //! also check that the pid is alive, so a daemon killed with SIGKILL does not look alive.
 //!
+//! The file is opened without following a symlink and must be a regular file of the
+//! current user with a single link whose content is empty or a lock record; anything else
+//! (a planted symlink or hard link, someone's file) is refused untouched, so the daemon never
+//! writes to or truncates a file that is not its own lock.
+//!
 //! On Unix the lock is `flock` (released by the kernel when the process dies). On Windows a
 //! byte-range lock would stop readers from reading the pid, so the file is held open with a
 //! share mode that refuses other writers, which the system also releases on exit.
@@ -52,6 +57,7 @@ impl InstanceLock {
                 LockError::Io(e)
             }
         })?;
+        check_is_own_lock_file(&file).map_err(LockError::Io)?;
         #[cfg(unix)]
         rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
             |e| {
@@ -62,6 +68,8 @@ impl InstanceLock {
                 }
             },
         )?;
+        // Read again under the lock: only a lock record (or nothing) may be replaced.
+        check_holds_a_lock_record(&mut file).map_err(LockError::Io)?;
         // Only now, holding the lock, may the previous record be replaced.
         let info = LockInfo {
             pid: std::process::id(),
@@ -94,30 +102,102 @@ fn read_record(path: &Path) -> Option<LockInfo> {
     serde_json::from_slice(bytes.trim_ascii()).ok()
 }
 
+/// The longest lock record accepted; a record is about 40 bytes.
+const MAX_RECORD_BYTES: u64 = 4096;
+
 #[cfg(unix)]
 fn open_exclusive(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     // No truncation here: until the lock is ours the record belongs to the running daemon.
+    // NOFOLLOW: a symlink planted at the path is an error, not a way to reach its target.
+    // NONBLOCK: opening a FIFO planted there must not hang (regular files ignore it).
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
     OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o600)
+        .custom_flags(flags.bits() as i32)
         .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                unsafe_lock("it is a symbolic link")
+            } else {
+                e
+            }
+        })
 }
 
 #[cfg(windows)]
 fn open_exclusive(path: &Path) -> io::Result<File> {
     use std::os::windows::fs::OpenOptionsExt;
     const FILE_SHARE_READ: u32 = 1;
+    // Opens a symlink (a reparse point) itself instead of its target; the check after the
+    // open then refuses it.
+    const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
     OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .share_mode(FILE_SHARE_READ)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
         .open(path)
+}
+
+fn unsafe_lock(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "{what}, not chatkey's lock file, so chatkey leaves it alone: move it out of the way and start chatkey again"
+        ),
+    )
+}
+
+/// The opened file is a regular file of ours with no other name (a hard link could make
+/// "our" lock file someone else's file).
+fn check_is_own_lock_file(file: &File) -> io::Result<()> {
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() {
+        return Err(unsafe_lock("it is not a regular file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let me = rustix::process::getuid().as_raw();
+        if meta.uid() != me {
+            return Err(unsafe_lock(&format!(
+                "it belongs to another user (uid {})",
+                meta.uid()
+            )));
+        }
+        if meta.nlink() != 1 {
+            return Err(unsafe_lock(&format!(
+                "it has {} names (hard links)",
+                meta.nlink()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The file is empty or holds a lock record: what chatkey itself leaves there.
+fn check_holds_a_lock_record(file: &mut File) -> io::Result<()> {
+    use std::io::{Read, Seek};
+    let len = file.metadata()?.len();
+    if len > MAX_RECORD_BYTES {
+        return Err(unsafe_lock(&format!("it holds {len} bytes")));
+    }
+    let mut bytes = Vec::new();
+    file.seek(io::SeekFrom::Start(0))?;
+    file.read_to_end(&mut bytes)?;
+    let record = bytes.trim_ascii();
+    if !record.is_empty() && serde_json::from_slice::<LockInfo>(record).is_err() {
+        return Err(unsafe_lock("it holds something other than a lock record"));
+    }
+    file.seek(io::SeekFrom::Start(0))?;
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -134,7 +214,20 @@ fn is_contention(e: &io::Error) -> bool {
 
 #[cfg(unix)]
 fn read_shared(path: &Path) -> io::Result<Vec<u8>> {
-    std::fs::read(path)
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // The same care as the holder: no symlink, no FIFO to hang on, a bounded read.
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(unsafe_lock("it is not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_RECORD_BYTES).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(windows)]
@@ -226,5 +319,65 @@ mod tests {
         assert_eq!(read_lock_info_at(&path), None);
         // A crashed daemon's leftover record does not block the next one either.
         drop(InstanceLock::acquire(&path).unwrap());
+    }
+
+    fn refused(path: &Path) -> String {
+        match InstanceLock::acquire(path) {
+            Err(LockError::Io(e)) => e.to_string(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_at_the_lock_path_is_refused_and_its_target_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("precious");
+        std::fs::write(&target, b"someone's data").unwrap();
+        let path = tmp.path().join("chatkey.lock");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let error = refused(&path);
+        assert!(error.contains("symbolic link"), "{error}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"someone's data");
+        // A dangling one is not created through either.
+        let dangling = tmp.path().join("dangling.lock");
+        std::os::unix::fs::symlink(tmp.path().join("nowhere"), &dangling).unwrap();
+        assert!(refused(&dangling).contains("symbolic link"));
+        assert!(!tmp.path().join("nowhere").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_link_a_fifo_or_foreign_content_is_refused_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        let precious = tmp.path().join("precious");
+        std::fs::write(&precious, b"{\"pid\":1,\"version\":\"x\"}").unwrap();
+        let linked = tmp.path().join("linked.lock");
+        std::fs::hard_link(&precious, &linked).unwrap();
+        assert!(refused(&linked).contains("hard links"));
+
+        let fifo = tmp.path().join("fifo.lock");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        assert!(refused(&fifo).contains("not a regular file"));
+        assert_eq!(
+            read_lock_info_at(&fifo),
+            None,
+            "a reader does not hang on it"
+        );
+
+        let other = tmp.path().join("other.lock");
+        std::fs::write(&other, b"my notes, not a lock").unwrap();
+        assert!(refused(&other).contains("other than a lock record"));
+        drop(InstanceLock::acquire(&tmp.path().join("fresh.lock")).unwrap());
+        assert_eq!(std::fs::read(&other).unwrap(), b"my notes, not a lock");
+        assert_eq!(
+            std::fs::read(&precious).unwrap(),
+            b"{\"pid\":1,\"version\":\"x\"}"
+        );
     }
 }

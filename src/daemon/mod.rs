@@ -17,7 +17,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use crate::ipc;
-use crate::paths::{Paths, PrivateDirError, ensure_private_dir};
+use crate::paths::{Paths, PrivateDirError, check_private_entries, ensure_private_dir};
 use crate::protocol::SessionOptions;
 
 pub use client::{ControlError, control};
@@ -108,11 +108,12 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Makes the runtime dir private and takes the lock; `AlreadyRunning` if another daemon
-    /// holds it.
+    /// Makes the runtime dir private, checks what is already in it, and takes the lock;
+    /// `AlreadyRunning` if another daemon holds it.
     pub fn acquire(paths: &Paths) -> Result<Instance, DaemonError> {
         ensure_private_dir(paths.runtime_dir())?;
         let lock_path = paths.lock_file();
+        check_private_entries(paths.runtime_dir(), &[&lock_path, &paths.socket_path()])?;
         let lock = lock::InstanceLock::acquire(&lock_path).map_err(|e| match e {
             lock::LockError::Held(info) => DaemonError::AlreadyRunning(info),
             lock::LockError::Io(source) => DaemonError::Lock {

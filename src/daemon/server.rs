@@ -1,5 +1,11 @@
 //! The accept loop and what happens on each connection: handshake, then an MCP session handed
 //! to `Services`, or the control channel.
+//!
+//! Every connection is accepted at once and answered; limits are enforced with a refusal
+//! that says so (`ServerHello::busy`), never by leaving a client in the socket's backlog.
+//! Open MCP sessions have their own cap, so idle assistants can never keep `chatkey status`,
+//! the tray's queries or a login's reload out: those need only a slot among the connections
+//! still in their handshake, each of which lasts at most `LINE_TIMEOUT`.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,7 +13,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
@@ -18,8 +24,11 @@ use crate::protocol::{
     VERSION, read_line_within, write_line,
 };
 
-/// Connections served at once (handshakes included); more wait in the socket's backlog.
-const MAX_CONNECTIONS: usize = 256;
+/// MCP sessions served at once; one more is refused as busy.
+pub(super) const MAX_MCP_SESSIONS: usize = 256;
+/// Connections in their handshake or on the control channel at once; one more is refused as
+/// busy before its handshake is read.
+pub(super) const MAX_OTHER_CONNECTIONS: usize = 128;
 /// How long sessions may keep going after shutdown starts before they are cut off.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest pause between accept attempts after errors such as running out of descriptors.
@@ -35,7 +44,9 @@ struct Shared {
     /// once instead of running out their timeouts. MCP sessions are left to finish.
     stopping: watch::Sender<bool>,
     started_at: chrono::DateTime<chrono::Utc>,
-    mcp_sessions: AtomicUsize,
+    mcp_sessions: Arc<AtomicUsize>,
+    /// Connections not (yet) MCP sessions: handshakes and control channels.
+    others: Arc<AtomicUsize>,
     next_connection_id: AtomicU64,
 }
 
@@ -52,10 +63,10 @@ pub(super) async fn serve(
         stop: Notify::new(),
         stopping: watch::Sender::new(false),
         started_at: chrono::Utc::now(),
-        mcp_sessions: AtomicUsize::new(0),
+        mcp_sessions: Arc::default(),
+        others: Arc::default(),
         next_connection_id: AtomicU64::new(1),
     });
-    let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut tasks = JoinSet::new();
     let mut backoff: Option<Duration> = None;
     let mut shutdown = std::pin::pin!(shutdown);
@@ -65,8 +76,7 @@ pub(super) async fn serve(
             if let Some(pause) = backoff {
                 tokio::time::sleep(pause).await;
             }
-            let permit = limit.clone().acquire_owned().await.expect("never closed");
-            listener.accept().await.map(|conn| (conn, permit))
+            listener.accept().await
         };
         tokio::select! {
             biased;
@@ -75,9 +85,16 @@ pub(super) async fn serve(
             signal = signals.recv() => break signal,
             Some(done) = tasks.join_next(), if !tasks.is_empty() => report_panic(done),
             accepted = accept => match accepted {
-                Ok((conn, permit)) => {
+                Ok(conn) => {
                     backoff = None;
-                    tasks.spawn(handle_connection(conn, shared.clone(), permit));
+                    match Place::try_take(&shared.others, MAX_OTHER_CONNECTIONS) {
+                        Some(place) => {
+                            tasks.spawn(handle_connection(conn, shared.clone(), place));
+                        }
+                        None => {
+                            tasks.spawn(refuse_busy(conn));
+                        }
+                    }
                 }
                 Err(error) => {
                     let pause = backoff
@@ -118,15 +135,36 @@ fn report_panic(done: Result<(), tokio::task::JoinError>) {
     }
 }
 
-async fn handle_connection(conn: Connection, shared: Arc<Shared>, _permit: OwnedSemaphorePermit) {
+/// Answers a connection over `MAX_OTHER_CONNECTIONS` without reading from it.
+async fn refuse_busy(mut conn: Connection) {
+    tracing::warn!(
+        limit = MAX_OTHER_CONNECTIONS,
+        "refused a connection: too many handshakes and control channels at once"
+    );
+    let refusal = ServerHello::busy(format!(
+        "chatkey is busy: {MAX_OTHER_CONNECTIONS} connections are in their handshake at once; try again in a few seconds"
+    ));
+    let _ = write_line(&mut conn, &refusal).await;
+}
+
+/// Serves one connection, which holds `place` among the `others` until it becomes an MCP
+/// session or ends.
+async fn handle_connection(conn: Connection, shared: Arc<Shared>, place: Place) {
     let id = shared.next_connection_id.fetch_add(1, Ordering::Relaxed);
     let span = tracing::info_span!("connection", id);
-    if let Err(error) = serve_connection(conn, &shared).instrument(span).await {
+    if let Err(error) = serve_connection(conn, &shared, place)
+        .instrument(span)
+        .await
+    {
         tracing::info!(id, error = %format!("{error:#}"), "connection ended with an error");
     }
 }
 
-async fn serve_connection(mut conn: Connection, shared: &Shared) -> anyhow::Result<()> {
+async fn serve_connection(
+    mut conn: Connection,
+    shared: &Shared,
+    place: Place,
+) -> anyhow::Result<()> {
     let line = match read_unless_stopping(&mut conn, shared).await {
         Ok(line) => line,
         // Someone checking whether the socket is alive (a stale-socket probe) connects and
@@ -160,10 +198,22 @@ async fn serve_connection(mut conn: Connection, shared: &Shared) -> anyhow::Resu
             Ok(())
         }
         HelloKind::Mcp(opts) => {
+            let Some(_session) = Place::try_take(&shared.mcp_sessions, MAX_MCP_SESSIONS) else {
+                tracing::warn!(
+                    limit = MAX_MCP_SESSIONS,
+                    "refused an mcp session: at the limit"
+                );
+                let refusal = ServerHello::busy(format!(
+                    "chatkey is busy: it already serves {MAX_MCP_SESSIONS} assistant sessions; close assistants (or chatkey-mcp processes) you no longer use, then try again"
+                ));
+                write_line(&mut conn, &refusal).await?;
+                return Ok(());
+            };
+            // From here on it counts as a session, not as a handshake.
+            drop(place);
             write_line(&mut conn, &ServerHello::accept()).await?;
             tracing::info!(providers = ?opts.providers, read_only = opts.read_only, "mcp session started");
             let started = Instant::now();
-            let _counted = SessionCount::enter(&shared.mcp_sessions);
             let result = shared.services.serve_mcp(conn, opts).await;
             tracing::info!(
                 seconds = started.elapsed().as_secs_f64(),
@@ -262,19 +312,24 @@ async fn read_unless_stopping(
     }
 }
 
-/// Counts an MCP session for `status` while it lives.
-struct SessionCount<'a>(&'a AtomicUsize);
+/// One place taken under a limit; dropping it gives the place back. MCP sessions' count is
+/// also what `status` reports as `mcp_sessions`.
+struct Place(Arc<AtomicUsize>);
 
-impl<'a> SessionCount<'a> {
-    fn enter(counter: &'a AtomicUsize) -> Self {
-        counter.fetch_add(1, Ordering::Relaxed);
-        Self(counter)
+impl Place {
+    fn try_take(counter: &Arc<AtomicUsize>, limit: usize) -> Option<Self> {
+        counter
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self(counter.clone()))
     }
 }
 
-impl Drop for SessionCount<'_> {
+impl Drop for Place {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -3,10 +3,11 @@
 //! handshake (that is `protocol`); both platforms offer the same `Listener`, `Connection` and
 //! `connect`.
 //!
-//! **Architecture Invariant:** only the current user reaches the daemon. On Unix the 0700
-//! runtime dir and the 0600 socket are the fence and `accept` re-checks the peer's uid; on
-//! Windows the pipe's DACL names only the current user and both ends check the other's
-//! process owner.
+//! **Architecture Invariant:** only the current user reaches the daemon, and a client talks
+//! only to a daemon of the current user. On Unix the 0700 runtime dir and the 0600 socket
+//! are the fence, `accept` re-checks the peer's uid, and `connect` refuses a symlink at the
+//! socket path and a server of another uid (SO_PEERCRED / getpeereid); on Windows the pipe's
+//! DACL names only the current user and both ends check the other's process owner.
 
 use std::io;
 

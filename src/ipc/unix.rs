@@ -75,9 +75,30 @@ impl Drop for Listener {
     }
 }
 
-/// Connects to the daemon's socket.
+/// Connects to the daemon's socket, refusing a symlink at `path` and a server that runs as
+/// another user. A socket that is swapped for a symlink between the check and the connect
+/// still meets the peer check, which is the one that matters: nothing goes to another
+/// user's process.
 pub async fn connect(path: &Path) -> io::Result<Connection> {
-    UnixStream::connect(path).await
+    // NotFound passes through: it means no daemon, and the shim starts one.
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "it is a symbolic link, and chatkey only talks to a socket it finds in place: remove the link (a daemon recreates the socket)",
+        ));
+    }
+    let stream = UnixStream::connect(path).await?;
+    let peer_uid = stream.peer_cred()?.uid();
+    let own_uid = rustix::process::getuid().as_raw();
+    if !is_same_user(peer_uid, own_uid) {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "it is served by another user's process (uid {peer_uid}), so chatkey sends it nothing: remove the socket, or point CHATKEY_RUNTIME_DIR at a directory only you can write"
+            ),
+        ));
+    }
+    Ok(stream)
 }
 
 /// The peer check, separate so it can be tested with a uid other than the test's own.

@@ -11,7 +11,7 @@ mod private_dir;
 use std::path::{Path, PathBuf};
 
 pub use endpoints::{builtin, join};
-pub use private_dir::{PrivateDirError, ensure_private_dir};
+pub use private_dir::{PrivateDirError, check_private_entries, ensure_private_dir};
 
 /// The profile used when `CHATKEY_PROFILE` is unset.
 pub const DEFAULT_PROFILE: &str = "default";

@@ -19,6 +19,16 @@ pub enum PrivateDirError {
     Symlink { path: PathBuf },
     #[error("failed to make {path} private (mode 0700): {source}")]
     Chmod { path: PathBuf, source: io::Error },
+    #[error("cannot list {path}: {source}")]
+    List { path: PathBuf, source: io::Error },
+    #[error(
+        "{path} belongs to another user (uid {owner}), so its directory was once open to others; remove it (or point CHATKEY_RUNTIME_DIR elsewhere) and start chatkey again"
+    )]
+    ForeignEntry { path: PathBuf, owner: u32 },
+    #[error(
+        "{path} is a symbolic link where chatkey keeps a file of its own; remove it and start chatkey again"
+    )]
+    SymlinkEntry { path: PathBuf },
 }
 
 /// Creates `path` (and parents) if needed and makes sure only the current user can use it.
@@ -58,6 +68,42 @@ pub fn ensure_private_dir(path: &Path) -> Result<(), PrivateDirError> {
     Ok(())
 }
 
+/// Checks what is already inside the private directory `dir`: every entry must belong to the
+/// current user (a mode of 0700 says nothing about what others put there while it was
+/// looser), and none of the names chatkey will use (`used`) may be a symlink.
+pub fn check_private_entries(dir: &Path, used: &[&Path]) -> Result<(), PrivateDirError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let list_error = |source| PrivateDirError::List {
+            path: dir.to_owned(),
+            source,
+        };
+        let me = rustix::process::getuid().as_raw();
+        for entry in std::fs::read_dir(dir).map_err(list_error)? {
+            let entry = entry.map_err(list_error)?;
+            // Gone since the listing: nothing left to check.
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.uid() != me {
+                return Err(PrivateDirError::ForeignEntry {
+                    path: entry.path(),
+                    owner: meta.uid(),
+                });
+            }
+        }
+        for path in used {
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(PrivateDirError::SymlinkEntry {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, used);
+    Ok(())
+}
+
 fn create(path: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -86,6 +132,36 @@ mod tests {
         ensure_private_dir(&dir).unwrap();
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
+    }
+
+    #[test]
+    fn entries_of_another_user_and_symlinks_at_used_names_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        ensure_private_dir(&dir).unwrap();
+        let lock = dir.join("chatkey.lock");
+        let sock = dir.join("chatkey.sock");
+        std::fs::write(dir.join("unrelated"), b"").unwrap();
+        check_private_entries(&dir, &[&lock, &sock]).unwrap();
+
+        std::os::unix::fs::symlink("/etc/passwd", &lock).unwrap();
+        assert!(matches!(
+            check_private_entries(&dir, &[&lock, &sock]),
+            Err(PrivateDirError::SymlinkEntry { path }) if path == lock
+        ));
+        std::fs::remove_file(&lock).unwrap();
+
+        // Another user's entry needs root to make; the check itself is the same uid test.
+        if rustix::process::getuid().is_root() {
+            let planted = dir.join("planted");
+            std::fs::write(&planted, b"").unwrap();
+            std::os::unix::fs::lchown(&planted, Some(65534), Some(65534)).unwrap();
+            let error = check_private_entries(&dir, &[&lock, &sock]).unwrap_err();
+            assert!(
+                matches!(&error, PrivateDirError::ForeignEntry { owner: 65534, .. }),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -1,20 +1,25 @@
 //! `chatkey-mcp`, the stdio shim assistants launch: connect to the daemon (starting it when
-//! none runs), check versions with the handshake, then copy bytes both ways.
+//! none runs), check versions with the handshake, then copy bytes both ways (`pump`), line by
+//! line, across daemon restarts.
 //!
-//! **Architecture Invariant:** stdout carries only the daemon's protocol bytes; every
-//! diagnostic goes to stderr. The shim never parses MCP.
+//! **Architecture Invariant:** stdout carries only the daemon's protocol bytes and, for
+//! requests a lost daemon can no longer answer, a JSON-RPC error per request; every
+//! diagnostic goes to stderr. The shim does not parse MCP: of each line it reads only the
+//! top-level `id` and `method` (`book`).
 //!
 //! Starting is race-safe: any number of shims may spawn a daemon at once, the single-instance
 //! lock picks one, the others exit quietly, and every shim keeps dialling until the winner
 //! answers. A shim only spawns while no live process holds the lock, so it also waits for an
 //! old daemon that is still shutting down.
 
+mod book;
+mod pump;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -36,9 +41,6 @@ const START_DEADLINE: Duration = Duration::from_secs(10);
 const RESTART_DEADLINE: Duration = Duration::from_secs(25);
 /// A daemon that keeps exiting without answering is not retried forever.
 const MAX_SPAWNS: u32 = 3;
-/// Named pipes cannot half-close, so on Windows the shim waits for the daemon's last bytes
-/// until the pipe has been quiet this long.
-const DRAIN_IDLE: Duration = Duration::from_secs(2);
 const CHUNK: usize = 64 * 1024;
 
 /// What `chatkey-mcp`'s flags ask for.
@@ -86,6 +88,9 @@ pub enum ShimError {
     },
     #[error("the chatkey daemon refused the session: {0}")]
     Refused(String),
+    /// The daemon runs but is at its session limit; the text says what to do.
+    #[error("{0}")]
+    Busy(String),
     #[error("handshake with the chatkey daemon failed: {0}")]
     Handshake(String),
     #[error("the chatkey daemon closed the connection: see its logs in {log_dir}")]
@@ -133,11 +138,13 @@ pub fn main(opts: ShimOptions) -> std::process::ExitCode {
     }
 }
 
-/// Runs the shim until stdin closes and the daemon has sent its last bytes (`Ok`), or until
-/// something fails (`Err`, with nothing written to stdout but the daemon's bytes).
+/// Runs the shim until stdin closes and every request sent has been answered (`Ok`), or
+/// until something fails (`Err`). A daemon that cannot be reached at the start is an error;
+/// one lost later is reconnected to (see `pump`).
 pub async fn run(paths: &Paths, opts: ShimOptions) -> anyhow::Result<()> {
     let conn = open_session(paths, &opts).await?;
-    pump(conn, paths).await?;
+    let stdin = spawn_stdin_reader().map_err(ShimError::Stdin)?;
+    pump::run(conn, stdin, paths, &opts).await?;
     Ok(())
 }
 
@@ -207,7 +214,12 @@ async fn handshake(mut conn: Connection, session: &SessionOptions) -> Result<Han
         return Ok(Handshake::OtherVersion(reply.chatkey));
     }
     if !reply.ok {
-        return Err(ShimError::Refused(reply.error.unwrap_or_default()));
+        let error = reply.error.unwrap_or_default();
+        return Err(if reply.busy {
+            ShimError::Busy(error)
+        } else {
+            ShimError::Refused(error)
+        });
     }
     Ok(Handshake::Accepted(conn))
 }
@@ -345,72 +357,6 @@ fn has_display() -> bool {
     } else {
         true
     }
-}
-
-/// Copies stdin → daemon and daemon → stdout. Stdin's end half-closes the socket and the
-/// daemon's remaining output is still delivered; the daemon closing first is an error.
-async fn pump(conn: Connection, paths: &Paths) -> Result<(), ShimError> {
-    let lost = || ShimError::ConnectionLost {
-        log_dir: paths.log_dir(),
-    };
-    let (mut from_daemon, mut to_daemon) = tokio::io::split(conn);
-    let mut stdin = spawn_stdin_reader().map_err(ShimError::Stdin)?;
-    let mut stdout = tokio::io::stdout();
-
-    let upstream = async {
-        while let Some(chunk) = stdin.recv().await {
-            let chunk = chunk.map_err(ShimError::Stdin)?;
-            to_daemon.write_all(&chunk).await.map_err(|_| lost())?;
-        }
-        if ipc::SUPPORTS_HALF_CLOSE {
-            // The daemon sees end-of-input and finishes, then closes its side.
-            to_daemon.shutdown().await.map_err(|_| lost())?;
-        }
-        Ok::<_, ShimError>(())
-    };
-    let mut buffer = vec![0u8; CHUNK];
-    let mut downstream = async |idle: Option<Duration>| {
-        loop {
-            let read = from_daemon.read(&mut buffer);
-            let n = match idle {
-                Some(idle) => match tokio::time::timeout(idle, read).await {
-                    Ok(n) => n,
-                    Err(_) => return Ok(()),
-                },
-                None => read.await,
-            }
-            .map_err(|_| lost())?;
-            if n == 0 {
-                return Ok::<_, ShimError>(());
-            }
-            stdout
-                .write_all(&buffer[..n])
-                .await
-                .map_err(ShimError::Stdout)?;
-            stdout.flush().await.map_err(ShimError::Stdout)?;
-        }
-    };
-
-    {
-        let upstream = std::pin::pin!(upstream);
-        let replies = std::pin::pin!(downstream(None));
-        match futures::future::select(upstream, replies).await {
-            // The daemon went first while the assistant was still talking.
-            futures::future::Either::Right((result, _)) => {
-                result?;
-                return Err(lost());
-            }
-            futures::future::Either::Left((result, rest)) => {
-                result?;
-                if ipc::SUPPORTS_HALF_CLOSE {
-                    return rest.await;
-                }
-            }
-        }
-    }
-    // No half-close (named pipes): the daemon cannot learn that input ended, so take its
-    // output until it goes quiet.
-    downstream(Some(DRAIN_IDLE)).await
 }
 
 /// Reads stdin on a plain thread: tokio's stdin cannot be cancelled, which would keep the
