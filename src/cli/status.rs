@@ -16,12 +16,19 @@ use crate::providers::{self, ProviderId};
 use crate::tokens::{AccountId, Accounts};
 
 pub async fn print(paths: &Paths, as_json: bool) -> anyhow::Result<ExitCode> {
-    let live = crate::daemon::control(paths, ControlRequest::Status)
-        .await
-        .ok();
-    let report = match live {
-        Some(reply) => json!({"daemon": {"running": true}, "status": reply["status"]}),
-        None => json!({"daemon": {"running": false}, "status": offline(paths).await?}),
+    let report = match crate::daemon::control(paths, ControlRequest::Status).await {
+        Ok(reply) => json!({"daemon": {"running": true}, "status": reply["status"]}),
+        Err(e) if e.daemon_is_running() => {
+            // Running but not answering (at its session limit, or stuck): say so, and show
+            // what the keyring and config say meanwhile.
+            let mut daemon = json!({"running": true, "busy": true, "detail": e.to_string()});
+            if let Some(info) = crate::daemon::read_lock_info(paths) {
+                daemon["pid"] = json!(info.pid);
+                daemon["version"] = json!(info.version);
+            }
+            json!({"daemon": daemon, "status": offline(paths).await?})
+        }
+        Err(_) => json!({"daemon": {"running": false}, "status": offline(paths).await?}),
     };
     if as_json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -111,7 +118,16 @@ fn print_human(report: &Value) {
         "chatkey {} · profile {} · {}",
         status["version"].as_str().unwrap_or("?"),
         status["profile"].as_str().unwrap_or("?"),
-        if running {
+        if report["daemon"]["busy"] == true {
+            format!(
+                "daemon running ({}) but busy: {} (accounts below are read from the keyring)",
+                match report["daemon"]["pid"].as_u64() {
+                    Some(pid) => format!("pid {pid}"),
+                    None => "pid unknown".to_owned(),
+                },
+                report["daemon"]["detail"].as_str().unwrap_or("")
+            )
+        } else if running {
             format!("daemon running (pid {})", status["pid"])
         } else {
             "daemon not running (it starts when an assistant connects)".to_owned()
