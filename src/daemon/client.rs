@@ -62,8 +62,11 @@ pub async fn control(
             ControlError::Connect { path, source }
         }
     })?;
-    write_line_bytes(&mut conn, &ClientHello::control().to_line()).await?;
+    // A daemon at its limit answers with a refusal and closes at once, possibly before our
+    // hello is written: a failed write still leaves its answer to read.
+    let sent = write_line_bytes(&mut conn, &ClientHello::control().to_line()).await;
     let reply = match read_line_within(&mut conn, MAX_LINE_BYTES, LINE_TIMEOUT).await {
+        Err(_) if sent.is_err() => return Err(sent.unwrap_err().into()),
         Ok(reply) => reply,
         Err(LineError::Timeout(waited)) => {
             return Err(match super::read_lock_info(paths) {
