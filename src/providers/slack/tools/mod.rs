@@ -3,6 +3,7 @@
 //! the flat views they return, so every tool shows a message, a conversation or a person the
 //! same way.
 
+pub mod catchup;
 pub mod people;
 pub mod views;
 
@@ -10,6 +11,6 @@ use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> = vec![people::tools()];
+    let groups: Vec<Vec<ToolSpec<Context>>> = vec![people::tools(), catchup::tools()];
     groups.into_iter().flatten().collect()
 }
