@@ -5,12 +5,15 @@
 
 pub mod catchup;
 pub mod people;
+pub mod summary;
 pub mod views;
+pub mod window;
 
 use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> = vec![people::tools(), catchup::tools()];
+    let groups: Vec<Vec<ToolSpec<Context>>> =
+        vec![people::tools(), catchup::tools(), summary::tools()];
     groups.into_iter().flatten().collect()
 }
