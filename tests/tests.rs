@@ -66,3 +66,6 @@ mod tray;
 
 // The .deb unpacked and run, lintian, and the Linux/macOS/Windows packaging sources.
 mod packaging;
+
+// Slack tools: people, catch-up, search, files.
+mod slack_tools_b;

@@ -3,12 +3,17 @@
 //! the flat views they return, so every tool shows a message, a conversation or a person the
 //! same way.
 
+pub mod catchup;
+pub mod people;
+pub mod summary;
 pub mod views;
+pub mod window;
 
 use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> = vec![];
+    let groups: Vec<Vec<ToolSpec<Context>>> =
+        vec![people::tools(), catchup::tools(), summary::tools()];
     groups.into_iter().flatten().collect()
 }

@@ -226,19 +226,24 @@ pub async fn message_views(
     channel: &str,
     messages: &[Message],
 ) -> Vec<MessageView> {
+    // Collected first: a lazy iterator of nested closures held across the await makes the
+    // future fail the `Send` check that tool handlers need.
+    let senders: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| m.user.as_deref())
+        .chain(
+            messages
+                .iter()
+                .flat_map(|m| m.reactions.iter().flat_map(|r| r.users.iter()))
+                .map(String::as_str),
+        )
+        .collect();
     let names = ctx
         .state
         .names_for(
             client,
             messages.iter().filter_map(|m| m.text.as_deref()),
-            messages
-                .iter()
-                .filter_map(|m| m.user.as_deref())
-                .chain(messages.iter().flat_map(|m| {
-                    m.reactions
-                        .iter()
-                        .flat_map(|r| r.users.iter().map(String::as_str))
-                })),
+            senders,
         )
         .await;
     let domain = domain(client);
