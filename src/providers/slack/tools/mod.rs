@@ -3,12 +3,13 @@
 //! the flat views they return, so every tool shows a message, a conversation or a person the
 //! same way.
 
+pub mod channels;
 pub mod views;
 
 use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> = vec![];
+    let groups: Vec<Vec<ToolSpec<Context>>> = vec![channels::tools()];
     groups.into_iter().flatten().collect()
 }
