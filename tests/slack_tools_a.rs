@@ -3,3 +3,4 @@
 //! per tool file.
 
 mod channels;
+mod messages;

@@ -4,12 +4,13 @@
 //! same way.
 
 pub mod channels;
+pub mod messages;
 pub mod views;
 
 use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> = vec![channels::tools()];
+    let groups: Vec<Vec<ToolSpec<Context>>> = vec![channels::tools(), messages::tools()];
     groups.into_iter().flatten().collect()
 }
