@@ -4,3 +4,4 @@
 
 mod channels;
 mod messages;
+mod writes;

@@ -6,11 +6,13 @@
 pub mod channels;
 pub mod messages;
 pub mod views;
+pub mod writes;
 
 use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> = vec![channels::tools(), messages::tools()];
+    let groups: Vec<Vec<ToolSpec<Context>>> =
+        vec![channels::tools(), messages::tools(), writes::tools()];
     groups.into_iter().flatten().collect()
 }
