@@ -4,4 +4,5 @@
 
 mod channels;
 mod messages;
+mod reactions;
 mod writes;

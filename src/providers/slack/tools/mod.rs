@@ -5,6 +5,7 @@
 
 pub mod channels;
 pub mod messages;
+pub mod reactions;
 pub mod views;
 pub mod writes;
 
@@ -12,7 +13,11 @@ use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> =
-        vec![channels::tools(), messages::tools(), writes::tools()];
+    let groups: Vec<Vec<ToolSpec<Context>>> = vec![
+        channels::tools(),
+        messages::tools(),
+        writes::tools(),
+        reactions::tools(),
+    ];
     groups.into_iter().flatten().collect()
 }
