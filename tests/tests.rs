@@ -47,6 +47,9 @@ mod chat_files;
 // File confinement and the `[files]` config section, without the tools around them.
 mod files_confinement;
 
+// The Slack tools for conversations, messages, writes and reactions against the emulator.
+mod slack_tools_a;
+
 // Signing in to Slack through the emulator: PKCE user token, identity, rotation, port taken.
 mod slack_signin;
 

@@ -4,16 +4,27 @@
 //! same way.
 
 pub mod catchup;
+pub mod channels;
+pub mod messages;
 pub mod people;
+pub mod reactions;
 pub mod summary;
 pub mod views;
 pub mod window;
+pub mod writes;
 
 use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> =
-        vec![people::tools(), catchup::tools(), summary::tools()];
+    let groups: Vec<Vec<ToolSpec<Context>>> = vec![
+        channels::tools(),
+        messages::tools(),
+        writes::tools(),
+        reactions::tools(),
+        people::tools(),
+        catchup::tools(),
+        summary::tools(),
+    ];
     groups.into_iter().flatten().collect()
 }

@@ -226,26 +226,16 @@ pub async fn message_views(
     channel: &str,
     messages: &[Message],
 ) -> Vec<MessageView> {
-    // Collected first: a lazy iterator of nested closures held across the await makes the
-    // future fail the `Send` check that tool handlers need.
-    let senders: Vec<&str> = messages
-        .iter()
-        .filter_map(|m| m.user.as_deref())
-        .chain(
-            messages
-                .iter()
-                .flat_map(|m| m.reactions.iter().flat_map(|r| r.users.iter()))
-                .map(String::as_str),
-        )
-        .collect();
-    let names = ctx
-        .state
-        .names_for(
-            client,
-            messages.iter().filter_map(|m| m.text.as_deref()),
-            senders,
-        )
-        .await;
+    // Collected first: iterator closures held across the await make the future not `Send`
+    // (a higher-ranked lifetime the compiler cannot prove), which every tool handler must be.
+    let texts: Vec<&str> = messages.iter().filter_map(|m| m.text.as_deref()).collect();
+    let mut people: Vec<&str> = messages.iter().filter_map(|m| m.user.as_deref()).collect();
+    for m in messages {
+        for r in &m.reactions {
+            people.extend(r.users.iter().map(String::as_str));
+        }
+    }
+    let names = ctx.state.names_for(client, texts, people).await;
     let domain = domain(client);
     messages
         .iter()
