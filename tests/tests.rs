@@ -24,6 +24,10 @@ mod support;
 // The first Google Chat tools and chatkey_status through chatkey's MCP server.
 mod tools;
 
+// Input that names nothing or no time: not-found errors name the resource, time bounds are
+// checked before any request.
+mod inputs;
+
 // The real binaries: setup, import/export/status/logout with the real keyring, bad config,
 // bad bytes on the shim's stdin.
 mod cli;
