@@ -26,10 +26,15 @@ pub struct Config {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FilesConfig {
-    /// Absolute directories (`~` expands to the home directory). Absent: the home directory,
-    /// hidden directories and files below it excluded. Empty: the file tools are turned off.
+    /// Absolute directories (`~` expands to the home directory). Absent: the home directory.
+    /// Empty: the file tools are turned off.
     #[serde(default, deserialize_with = "allowed_dirs")]
     pub allowed_dirs: Option<Vec<PathBuf>>,
+    /// Hidden directories and files (`.ssh`, `.netrc`) below every allowed directory are
+    /// refused unless this is `true`: writing the default `["~"]` out by hand must not
+    /// open up the keys and credentials the default keeps out.
+    #[serde(default)]
+    pub allow_hidden: bool,
 }
 
 /// `~` and `~/x` expanded; relative paths refused because the daemon's working directory
