@@ -52,8 +52,14 @@ mod files_confinement;
 // chatkey_sign_in, kill -9 during rotating refreshes, no tokens in logs.
 mod lifecycle;
 
+// The daemon's log files at trace: no message text, no file bytes.
+mod logs;
+
 // Search (modes, paging, parallel fetch), mentions, unread / mark read, conversation summaries.
 mod chat_search;
+
+// `chatkey demo` end to end: real messages in its read step, colour only on a terminal.
+mod demo;
 
 // `chatkey install-client`: merging into each assistant's MCP config, backups, idempotence.
 mod clients;
