@@ -32,6 +32,9 @@ mod inputs;
 // bad bytes on the shim's stdin.
 mod cli;
 
+// Errors the real `chatkey` prints: each cause once (config, state dir, assistant files).
+mod cli_errors;
+
 // The emulator's bulk spaces (benchmark data) read through the tools, names from People.
 mod bulk;
 

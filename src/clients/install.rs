@@ -31,12 +31,13 @@ pub enum Outcome {
     AlreadyConfigured { path: PathBuf },
 }
 
+/// The io errors are part of the messages, not `source`s, so `{:#}` prints each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     #[error("cannot find your home directory to locate the assistant's config: pass --config PATH")]
     NoHome,
-    #[error("failed to read {}: {source}", path.display())]
-    Read { path: PathBuf, source: io::Error },
+    #[error("failed to read {}: {cause}", path.display())]
+    Read { path: PathBuf, cause: io::Error },
     #[error(
         "{} is not valid JSON (line {line}, column {column}: {message}); chatkey left it untouched. \
          Fix the file (comments and trailing commas are not supported), or run with --print and add the entry by hand",
@@ -52,16 +53,16 @@ pub enum InstallError {
     NotAnObject { path: PathBuf },
     #[error("`{key}` in {} is not a JSON object; chatkey left the file untouched", path.display())]
     ServersNotAnObject { path: PathBuf, key: &'static str },
-    #[error("failed to create {}: {source}", path.display())]
-    CreateDir { path: PathBuf, source: io::Error },
-    #[error("failed to back up {} to {}: {source}", path.display(), backup.display())]
+    #[error("failed to create {}: {cause}", path.display())]
+    CreateDir { path: PathBuf, cause: io::Error },
+    #[error("failed to back up {} to {}: {cause}", path.display(), backup.display())]
     Backup {
         path: PathBuf,
         backup: PathBuf,
-        source: io::Error,
+        cause: io::Error,
     },
-    #[error("failed to write {}: {source}", path.display())]
-    Write { path: PathBuf, source: io::Error },
+    #[error("failed to write {}: {cause}", path.display())]
+    Write { path: PathBuf, cause: io::Error },
 }
 
 /// Adds chatkey's entry (launching `shim`) to `client`'s config at its usual place, or at
@@ -87,10 +88,10 @@ pub fn install_at(client: Client, shim: &Path, path: &Path) -> Result<Outcome, I
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return create(client, shim, path);
         }
-        Err(source) => {
+        Err(cause) => {
             return Err(InstallError::Read {
                 path: path.to_owned(),
-                source,
+                cause,
             });
         }
     };
@@ -138,9 +139,9 @@ pub fn install_at(client: Client, shim: &Path, path: &Path) -> Result<Outcome, I
 
 fn create(client: Client, shim: &Path, path: &Path) -> Result<Outcome, InstallError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| InstallError::CreateDir {
+        std::fs::create_dir_all(dir).map_err(|cause| InstallError::CreateDir {
             path: dir.to_owned(),
-            source,
+            cause,
         })?;
     }
     // Assistants' files often hold other servers' API keys: a new one is private.
@@ -151,9 +152,9 @@ fn create(client: Client, shim: &Path, path: &Path) -> Result<Outcome, InstallEr
 }
 
 fn write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), InstallError> {
-    crate::atomic_write::write_atomic(path, bytes, mode).map_err(|source| InstallError::Write {
+    crate::atomic_write::write_atomic(path, bytes, mode).map_err(|cause| InstallError::Write {
         path: path.to_owned(),
-        source,
+        cause,
     })
 }
 
@@ -192,11 +193,11 @@ fn back_up(path: &Path, original: &[u8]) -> Result<PathBuf, InstallError> {
         match create_new(&backup, original, mode) {
             Ok(()) => return Ok(backup),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
-            Err(source) => {
+            Err(cause) => {
                 return Err(InstallError::Backup {
                     path: path.to_owned(),
                     backup,
-                    source,
+                    cause,
                 });
             }
         }
@@ -204,7 +205,7 @@ fn back_up(path: &Path, original: &[u8]) -> Result<PathBuf, InstallError> {
     Err(InstallError::Backup {
         path: path.to_owned(),
         backup: path.with_file_name(format!("{name}.chatkey-backup-{stamp}")),
-        source: last_error.unwrap_or_else(|| io::Error::other("no free backup name")),
+        cause: last_error.unwrap_or_else(|| io::Error::other("no free backup name")),
     })
 }
 
