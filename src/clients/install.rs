@@ -1,7 +1,8 @@
 //! Adding chatkey's entry to an assistant's MCP config file, safely.
 //!
 //! The rules: other entries and the order of keys stay as they were (serde_json keeps
-//! insertion order, and the file's indentation is reused); the original is copied to
+//! insertion order, and the file's indentation is reused; VS Code's JSONC file is edited in
+//! place by `jsonc`, so its comments and trailing commas stay too); the original is copied to
 //! `<file>.chatkey-backup-<timestamp>` before the first change; a file that already holds the
 //! same entry is left alone (no write, no backup); a file that is not JSON is never
 //! overwritten (the error names the file, line and column); a missing file and its parent
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::jsonc::{self, Merge, MergeError};
 use super::{Client, ENTRY_NAME};
 
 /// What `install` did.
@@ -39,12 +41,16 @@ pub enum InstallError {
     #[error("failed to read {}: {cause}", path.display())]
     Read { path: PathBuf, cause: io::Error },
     #[error(
-        "{} is not valid JSON (line {line}, column {column}: {message}); chatkey left it untouched. \
-         Fix the file (comments and trailing commas are not supported), or run with --print and add the entry by hand",
+        "{} is not valid {format} (line {line}, column {column}: {message}); chatkey left it untouched. \
+         Fix the file{hint}, or run with --print and add the entry by hand",
         path.display()
     )]
     Unparseable {
         path: PathBuf,
+        /// `JSON`, or `JSONC` for a client that reads comments and trailing commas.
+        format: &'static str,
+        /// What the format does not allow, for strict JSON.
+        hint: &'static str,
         line: usize,
         column: usize,
         message: String,
@@ -98,11 +104,16 @@ pub fn install_at(client: Client, shim: &Path, path: &Path) -> Result<Outcome, I
     // Write through a symlink (dotfile managers) instead of replacing it.
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let text = String::from_utf8_lossy(&original);
+    if client.reads_jsonc() {
+        return install_jsonc(&entry, key, path, &target, &original, &text);
+    }
     let mut root: Value = if text.trim().is_empty() {
         Value::Object(Map::new())
     } else {
         serde_json::from_str(&text).map_err(|e| InstallError::Unparseable {
             path: path.to_owned(),
+            format: "JSON",
+            hint: " (comments and trailing commas are not allowed in it)",
             line: e.line(),
             column: e.column(),
             message: strip_position(&e.to_string()),
@@ -130,6 +141,53 @@ pub fn install_at(client: Client, shim: &Path, path: &Path) -> Result<Outcome, I
     let backup = back_up(&target, &original)?;
     let bytes = render(&root, detect_indent(&text));
     write(&target, &bytes, file_mode(&target))?;
+    Ok(Outcome::Added {
+        path: path.to_owned(),
+        backup,
+        replaced,
+    })
+}
+
+/// The same merge for a JSONC file, edited in place.
+fn install_jsonc(
+    entry: &Value,
+    key: &'static str,
+    path: &Path,
+    target: &Path,
+    original: &[u8],
+    text: &str,
+) -> Result<Outcome, InstallError> {
+    let merged = jsonc::merge(text, key, ENTRY_NAME, entry).map_err(|e| match e {
+        MergeError::Syntax {
+            line,
+            column,
+            message,
+        } => InstallError::Unparseable {
+            path: path.to_owned(),
+            format: "JSONC",
+            hint: "",
+            line,
+            column,
+            message,
+        },
+        MergeError::NotAnObject => InstallError::NotAnObject {
+            path: path.to_owned(),
+        },
+        MergeError::ServersNotAnObject => InstallError::ServersNotAnObject {
+            path: path.to_owned(),
+            key,
+        },
+    })?;
+    let (new_text, replaced) = match merged {
+        Merge::Unchanged => {
+            return Ok(Outcome::AlreadyConfigured {
+                path: path.to_owned(),
+            });
+        }
+        Merge::Changed { text, replaced } => (text, replaced),
+    };
+    let backup = back_up(target, original)?;
+    write(target, new_text.as_bytes(), file_mode(target))?;
     Ok(Outcome::Added {
         path: path.to_owned(),
         backup,
