@@ -71,5 +71,8 @@ mod clients;
 // launch, Quit from the menu.
 mod tray;
 
+// scripts/fetch-specs.sh checks every discovery document against scripts/specs.sha256.
+mod fetch_specs;
+
 // The .deb unpacked and run, lintian, and the Linux/macOS/Windows packaging sources.
 mod packaging;
