@@ -74,5 +74,9 @@ mod tray;
 // scripts/fetch-specs.sh checks every discovery document against scripts/specs.sha256.
 mod fetch_specs;
 
+// First-run targets: `make demo` installs only a Secret Service, with-session --no-display,
+// and `make test` packages under a profile cargo-deb accepts.
+mod first_run;
+
 // The .deb unpacked and run, lintian, and the Linux/macOS/Windows packaging sources.
 mod packaging;
