@@ -6,21 +6,23 @@
 #     one `mktemp -d` that is deleted afterwards (CARGO_HOME, RUSTUP_HOME and PYENV_ROOT stay
 #     pinned to their real places so cargo and python still work);
 #   - a kernel session keyring (`keyctl session -`);
-#   - an X display (Xvfb via `xvfb-run -a`);
+#   - an X display (Xvfb via `xvfb-run -a`), unless --no-display;
 #   - a private session bus (`dbus-run-session`);
 #   - a Secret Service: gnome-keyring-daemon with an unlocked login keyring, checked with a
 #     store/lookup/clear round trip before CMD runs;
 #   - a notification server (dunst on that display and bus), checked with a
-#     GetServerInformation call.
+#     GetServerInformation call, unless --no-display.
 #
 # Usage:
-#   scripts/with-session.sh [--no-keyring | --reuse] [--] CMD [ARG...]
+#   scripts/with-session.sh [--no-keyring | --reuse] [--no-display] [--] CMD [ARG...]
 #   scripts/with-session.sh --check
 #
 #   --no-keyring  the session has no Secret Service at all (nothing on the bus can start
 #                 one), to test how chatkey reports a missing keyring
 #   --reuse       when the current session bus already has a working Secret Service, run
 #                 CMD right there (the person's own desktop); otherwise make a session
+#   --no-display  no X display and no notification server: only the bus and the Secret
+#                 Service (what `chatkey demo` needs), so Xvfb and dunst need not be installed
 #   --check       exit 0 when the current session bus has a working Secret Service
 #
 # CMD's exit status is the script's exit status. Processes CMD leaves behind (a daemon it
@@ -183,8 +185,8 @@ start_secret_service() {
 }
 
 inner_stage() {
-  local mode=$1
-  shift
+  local mode=$1 display=$2
+  shift 2
   exec 2>&3 3>&-
   : >"$CHATKEY_SESSION_DIR/inner-started"
   CHATKEY_WITH_SESSION_ID=$(od -An -N8 -tx8 /dev/urandom | tr -d ' \n')
@@ -194,15 +196,19 @@ inner_stage() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
-  start_notification_server
+  local screen="no display, no notifications (as asked)"
+  if [ "$display" = 1 ]; then
+    start_notification_server
+    screen="DISPLAY=$DISPLAY, notifications on"
+  fi
   if [ "$mode" = keyring ]; then
     start_secret_service
-    log "session ready: DISPLAY=$DISPLAY, private bus, Secret Service unlocked, notifications on"
+    log "session ready: $screen, private bus, Secret Service unlocked"
   else
     if name_has_owner org.freedesktop.secrets || name_activatable org.freedesktop.secrets; then
       die "--no-keyring: a Secret Service is reachable on the private bus, it should not be"
     fi
-    log "session ready: DISPLAY=$DISPLAY, private bus, NO Secret Service (as asked), notifications on"
+    log "session ready: $screen, private bus, NO Secret Service (as asked)"
   fi
 
   local rc=0
@@ -236,10 +242,12 @@ XML
 }
 
 outer_stage() {
-  local mode=$1
-  shift
-  require_commands xvfb-run:xvfb Xvfb:xvfb xauth:xauth dbus-run-session:dbus-daemon \
-    dbus-send:dbus-bin dunst:dunst
+  local mode=$1 display=$2
+  shift 2
+  require_commands dbus-run-session:dbus-daemon dbus-send:dbus-bin
+  if [ "$display" = 1 ]; then
+    require_commands xvfb-run:xvfb Xvfb:xvfb xauth:xauth dunst:dunst
+  fi
   if [ "$mode" = keyring ]; then
     require_commands gnome-keyring-daemon:gnome-keyring secret-tool:libsecret-tools
   fi
@@ -298,9 +306,12 @@ outer_stage() {
   # The session's own chatter (keyctl's "Joined session keyring", dbus-daemon's activation
   # notes, Xvfb) goes to session.log; the inner stage gives CMD the real stderr back (fd 3).
   # The log is shown only when the session could not be set up.
-  local rc=0
-  "${keyctl[@]}" xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp" \
-    dbus-run-session "${dbus_args[@]}" -- "$self" --inner-stage "$mode" -- "$@" \
+  local rc=0 xvfb=()
+  if [ "$display" = 1 ]; then
+    xvfb=(xvfb-run -a -s "-screen 0 1280x1024x24 -nolisten tcp")
+  fi
+  "${keyctl[@]}" "${xvfb[@]}" \
+    dbus-run-session "${dbus_args[@]}" -- "$self" --inner-stage "$mode" "$display" -- "$@" \
     3>&2 2>"$tmp/session.log" || rc=$?
   if [ "$rc" -ne 0 ] && [ ! -e "$tmp/inner-started" ]; then
     log "could not set up the session (exit $rc); its log:"
@@ -312,17 +323,18 @@ outer_stage() {
 # ---------------------------------------------------------------------------------------
 
 main() {
-  local mode=keyring reuse=0
+  local mode=keyring reuse=0 display=1
   while [ $# -gt 0 ]; do
     case "$1" in
       --inner-stage)
         shift
-        local inner_mode=$1
-        shift
+        local inner_mode=$1 inner_display=$2
+        shift 2
         [ "${1:-}" = -- ] && shift
-        inner_stage "$inner_mode" "$@"
+        inner_stage "$inner_mode" "$inner_display" "$@"
         ;;
       --no-keyring) mode=no-keyring ;;
+      --no-display) display=0 ;;
       --reuse) reuse=1 ;;
       --check)
         if secret_service_answers; then
@@ -351,7 +363,7 @@ main() {
     fi
     log "no working Secret Service on the current session bus; making a private session"
   fi
-  outer_stage "$mode" "$@"
+  outer_stage "$mode" "$display" "$@"
 }
 
 main "$@"

@@ -26,10 +26,15 @@ pub struct Config {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FilesConfig {
-    /// Absolute directories (`~` expands to the home directory). Absent: the home directory,
-    /// hidden directories and files below it excluded. Empty: the file tools are turned off.
+    /// Absolute directories (`~` expands to the home directory). Absent: the home directory.
+    /// Empty: the file tools are turned off.
     #[serde(default, deserialize_with = "allowed_dirs")]
     pub allowed_dirs: Option<Vec<PathBuf>>,
+    /// Hidden directories and files (`.ssh`, `.netrc`) below every allowed directory are
+    /// refused unless this is `true`: writing the default `["~"]` out by hand must not
+    /// open up the keys and credentials the default keeps out.
+    #[serde(default)]
+    pub allow_hidden: bool,
 }
 
 /// `~` and `~/x` expanded; relative paths refused because the daemon's working directory
@@ -89,12 +94,13 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// The io errors are part of the messages, not `source`s, so `{:#}` prints each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("failed to read {path}: {source}")]
+    #[error("failed to read {path}: {}", read_cause(cause))]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}:{line}:{column}: {key}{message}")]
     Invalid {
@@ -105,10 +111,10 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
-    #[error("failed to write {path}: {source}")]
+    #[error("failed to write {path}: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The provider's section is missing; `hint` says how to set it up.
     #[error("{provider} is not set up: {hint}")]
@@ -118,15 +124,25 @@ pub enum ConfigError {
     },
 }
 
+/// `read_to_string`'s "stream did not contain valid UTF-8" names no file and no fix.
+fn read_cause(cause: &std::io::Error) -> String {
+    match cause.kind() {
+        std::io::ErrorKind::InvalidData => {
+            "it is not UTF-8 text; save it as UTF-8 (TOML files are UTF-8)".to_owned()
+        }
+        _ => cause.to_string(),
+    }
+}
+
 impl Config {
     /// Reads `path`; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(ConfigError::Read {
+            Err(cause) => Err(ConfigError::Read {
                 path: path.to_owned(),
-                source,
+                cause,
             }),
         }
     }
@@ -170,10 +186,10 @@ pub fn save_provider_keys(
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => {
+        Err(cause) => {
             return Err(ConfigError::Read {
                 path: path.to_owned(),
-                source,
+                cause,
             });
         }
     };
@@ -208,15 +224,15 @@ pub fn save_provider_keys(
     // What we write must read back: a key this version rejects would break the next start.
     Config::parse(path, &new_text)?;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| ConfigError::Write {
+        std::fs::create_dir_all(parent).map_err(|cause| ConfigError::Write {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
     }
-    crate::atomic_write::write_atomic(path, new_text.as_bytes(), 0o600).map_err(|source| {
+    crate::atomic_write::write_atomic(path, new_text.as_bytes(), 0o600).map_err(|cause| {
         ConfigError::Write {
             path: path.to_owned(),
-            source,
+            cause,
         }
     })
 }

@@ -18,6 +18,24 @@ use crate::paths::Paths;
 use crate::providers::{self, ProviderId};
 use crate::signin::{self, LoginOptions};
 
+/// The window of "recent messages" the demo reads, in days.
+const RECENT_DAYS: u32 = 2;
+
+/// One listed message as the demo prints it: time, sender, the first 70 characters.
+fn message_line(m: &Value) -> String {
+    let text: String = m["text"].as_str().unwrap_or("").chars().take(70).collect();
+    format!(
+        "{} {}: {}",
+        m["create_time"]
+            .as_str()
+            .unwrap_or("")
+            .get(..16)
+            .unwrap_or(""),
+        m["sender"]["display_name"].as_str().unwrap_or("?"),
+        text.replace('\n', " ")
+    )
+}
+
 pub async fn run() -> anyhow::Result<()> {
     let dir = tempfile::Builder::new()
         .prefix("chatkey-demo-")
@@ -78,8 +96,11 @@ impl DemoEnv {
     }
 }
 
+/// A numbered heading, bold on a terminal; plain in a pipe, a log or under `NO_COLOR`
+/// (anstream strips the style there).
 fn step(n: u32, text: &str) {
-    println!("\n\x1b[1m{n}. {text}\x1b[0m");
+    let bold = anstyle::Style::new().bold();
+    anstream::println!("\n{bold}{n}. {text}{bold:#}");
 }
 
 async fn run_in(env: &DemoEnv, paths: &Paths) -> anyhow::Result<()> {
@@ -205,36 +226,48 @@ async fn run_in(env: &DemoEnv, paths: &Paths) -> anyhow::Result<()> {
             s["name"].as_str().unwrap_or("")
         );
     }
-    let space = list
-        .iter()
-        .find(|s| s["type"] == "space")
-        .or(list.first())
+    // The first named space with messages in the window, so the next step shows real
+    // content; every space is asked, since any of them may be quiet on a given day.
+    let mut candidates: Vec<&Value> = list.iter().filter(|s| s["type"] == "space").collect();
+    candidates.extend(list.iter().filter(|s| s["type"] != "space"));
+    let first = candidates
+        .first()
         .and_then(|s| s["name"].as_str())
         .context("the emulator listed no spaces")?
         .to_owned();
+    let window = json!({"days_window": RECENT_DAYS, "limit": 5});
+    let mut chosen: Option<(String, Value)> = None;
+    for candidate in &candidates {
+        let Some(name) = candidate["name"].as_str() else {
+            continue;
+        };
+        let mut args = window.clone();
+        args["space"] = json!(name);
+        let messages = session.call_tool("google_chat_list_messages", args).await?;
+        if messages["count"].as_u64().unwrap_or(0) > 0 {
+            chosen = Some((name.to_owned(), messages));
+            break;
+        }
+    }
+    let space = chosen
+        .as_ref()
+        .map_or(first.clone(), |(name, _)| name.clone());
 
     step(
         5,
-        &format!("google_chat_list_messages {{space: {space}, days_window: 2, limit: 5}}"),
+        &format!(
+            "google_chat_list_messages {{space: {space}, days_window: {RECENT_DAYS}, limit: 5}}"
+        ),
     );
-    let messages = session
-        .call_tool(
-            "google_chat_list_messages",
-            json!({"space": space, "days_window": 2, "limit": 5}),
-        )
-        .await?;
-    for m in messages["messages"].as_array().cloned().unwrap_or_default() {
-        let text: String = m["text"].as_str().unwrap_or("").chars().take(70).collect();
-        println!(
-            "   {} {}: {}",
-            m["create_time"]
-                .as_str()
-                .unwrap_or("")
-                .get(..16)
-                .unwrap_or(""),
-            m["sender"]["display_name"].as_str().unwrap_or("?"),
-            text.replace('\n', " ")
-        );
+    match &chosen {
+        Some((_, messages)) => {
+            for m in messages["messages"].as_array().cloned().unwrap_or_default() {
+                println!("   {}", message_line(&m));
+            }
+        }
+        None => println!(
+            "   no space has messages from the last {RECENT_DAYS} days, so there is nothing to show here (the tool answered with an empty list, which is not an error)"
+        ),
     }
 
     step(6, "google_chat_send_message");

@@ -284,7 +284,8 @@ async fn get_user_info_by_user_name_people_name_or_email() {
     )
     .await;
     assert!(
-        unknown.contains("could not resolve") && unknown.contains("users/"),
+        unknown.contains("person stranger@elsewhere.org was not found")
+            && unknown.contains("users/"),
         "{unknown}"
     );
     let no_person = tool_error(
@@ -293,7 +294,10 @@ async fn get_user_info_by_user_name_people_name_or_email() {
         json!({"user": "users/100000000000000000009"}),
     )
     .await;
-    assert!(no_person.contains("no person"), "{no_person}");
+    assert!(
+        no_person.contains("person users/100000000000000000009 was not found"),
+        "{no_person}"
+    );
 
     world.emulator.knobs().clear_request_log();
     let bad = tool_error(

@@ -142,7 +142,13 @@ async fn get_thread_reads_the_whole_thread_in_order_from_thread_or_message() {
         json!({"thread": format!("{}/threads/nosuchthread", space(ENGINEERING))}),
     )
     .await;
-    assert!(err.contains("has no messages"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "thread {}/threads/nosuchthread was not found",
+            space(ENGINEERING)
+        )) && err.contains("has no messages"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -200,7 +206,13 @@ async fn reply_to_thread_stays_in_the_thread_or_posts_nothing() {
         json!({"space": ENGINEERING, "thread": "gone123", "text": "hello?"}),
     )
     .await;
-    assert!(err.contains("nothing was posted"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "thread {}/threads/gone123 was not found",
+            space(ENGINEERING)
+        )) && err.contains("nothing was changed"),
+        "{err}"
+    );
     assert!(err.contains("google_chat_send_message"), "{err}");
     let post = &writes(&world)[0];
     assert_eq!(q(post, "messageReplyOption"), Some("REPLY_MESSAGE_OR_FAIL"));
@@ -356,7 +368,11 @@ async fn delete_is_destructive_and_a_second_delete_is_not_found() {
         json!({"message": name}),
     )
     .await;
-    assert!(err.contains("already deleted"), "{err}");
+    assert!(
+        err.contains(&format!("message {name} was not found"))
+            && err.contains("nothing was changed"),
+        "{err}"
+    );
 
     // Priya's message in the DM is hers to delete, not Alex's.
     let page = ok(

@@ -1,7 +1,7 @@
 //! `chatkey install-client` through the real binary, against temporary copies of each
 //! assistant's config file: merge without touching other entries, idempotence, backups, mode
-//! kept, unparseable files refused, missing files created, `--print`, and the default paths
-//! under a private HOME / XDG_CONFIG_HOME.
+//! kept, unparseable files refused, VS Code's JSONC edited in place (comments kept), missing
+//! files created, `--print`, and the default paths under a private HOME / XDG_CONFIG_HOME.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -315,4 +315,56 @@ fn an_unknown_client_is_a_usage_error_listing_the_known_ones() {
     for name in ["claude-desktop", "cursor", "vscode", "claude-code"] {
         assert!(err.contains(name), "{err}");
     }
+}
+
+#[test]
+fn vscode_jsonc_is_edited_in_place_and_non_jsonc_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("mcp.json");
+    // As VS Code writes it: a comment, tabs, trailing commas.
+    let before = "// Servers for every workspace\n{\n\t\"servers\": {\n\t\t\"github\": {\n\t\t\t\"type\": \"http\", // Copilot's\n\t\t\t\"url\": \"https://api.githubcopilot.com/mcp/\",\n\t\t},\n\t},\n\t/* prompts for secrets */\n\t\"inputs\": [],\n}\n";
+    std::fs::write(&path, before).unwrap();
+    let out = install("vscode", &path, home.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = std::fs::read_to_string(&path).unwrap();
+    let github_end = before.find("\t\t},\n").unwrap() + "\t\t},\n".len();
+    assert!(
+        after.starts_with(&before[..github_end]),
+        "everything up to the github entry is byte for byte as it was:\n{after}"
+    );
+    assert!(
+        after.ends_with("\t},\n\t/* prompts for secrets */\n\t\"inputs\": [],\n}\n"),
+        "{after}"
+    );
+    let added = &after[github_end..];
+    assert!(
+        added.starts_with("\t\t\"chatkey\": {\n\t\t\t\"type\": \"stdio\",\n"),
+        "{added}"
+    );
+    assert!(
+        added.contains(&format!("\"command\": {:?}", shim_path())),
+        "{added}"
+    );
+    assert_eq!(backups(home.path()).len(), 1);
+    let again = install("vscode", &path, home.path());
+    assert!(text(&again.stdout).contains("already configured"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), after);
+
+    // Not even JSONC: refused, named, untouched.
+    for body in [
+        "{\n\t\"servers\": {\n\t\t'github': {}\n\t}\n}\n",
+        "{\n\t\"servers\": {\n\t\t\"a\": {} \"b\": {}\n\t}\n}\n",
+        "{\n\t\"servers\": {\n",
+    ] {
+        std::fs::write(&path, body).unwrap();
+        let out = install("vscode", &path, home.path());
+        assert!(!out.status.success(), "{body}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("not valid JSONC") && err.contains(&path.display().to_string()),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), body);
+    }
+    assert_eq!(backups(home.path()).len(), 1);
 }

@@ -1,6 +1,6 @@
-//! The file confinement (`chatkey::files`) and the `[files]` config section directly: the
-//! default home-without-hidden-directories rule, a file swapped between check and open, and
-//! strict parsing with `~` expansion.
+//! The file confinement (`chatkey::files`) and the `[files]` config section directly: hidden
+//! directories and files refused inside every allowed directory unless `allow_hidden`, a file
+//! swapped between check and open, and strict parsing with `~` expansion.
 
 use std::path::{Path, PathBuf};
 
@@ -8,9 +8,14 @@ use chatkey::config::{Config, FilesConfig};
 use chatkey::files::Confinement;
 
 fn conf(allowed: Option<Vec<PathBuf>>, home: &Path) -> Confinement {
+    conf_hidden(allowed, false, home)
+}
+
+fn conf_hidden(allowed: Option<Vec<PathBuf>>, allow_hidden: bool, home: &Path) -> Confinement {
     Confinement::new(
         &FilesConfig {
             allowed_dirs: allowed,
+            allow_hidden,
         },
         Some(home),
         Path::new("/cfg/config.toml"),
@@ -59,12 +64,94 @@ fn default_confinement_is_home_without_hidden_directories() {
     let err = Confinement::new(
         &FilesConfig {
             allowed_dirs: Some(vec![]),
+            allow_hidden: false,
         },
         Some(h),
         Path::new("c.toml"),
     )
     .unwrap_err();
     assert!(err.message.contains("turned off"), "{}", err.message);
+}
+
+#[test]
+fn hidden_entries_stay_refused_in_explicit_directories_unless_allow_hidden() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    std::fs::create_dir_all(h.join(".ssh")).unwrap();
+    std::fs::create_dir_all(h.join("src/app/.git")).unwrap();
+    std::fs::create_dir_all(h.join(".config/shared")).unwrap();
+    std::fs::write(h.join(".ssh/id_ed25519"), "PRIVATE KEY").unwrap();
+    std::fs::write(h.join("src/app/.env"), "TOKEN=x").unwrap();
+    std::fs::write(h.join("src/app/.git/config"), "[core]").unwrap();
+    std::fs::write(h.join("src/app/main.rs"), "fn main() {}").unwrap();
+    std::fs::write(h.join(".config/shared/notes.txt"), "listed on purpose").unwrap();
+
+    // `["~"]` written out by hand is the default, not a wider policy.
+    for allowed in [vec![h.to_owned()], vec![h.join("src")]] {
+        let c = conf(Some(allowed.clone()), h);
+        assert!(c.describe().contains("hidden"), "{}", c.describe());
+        for bad in [
+            "~/.ssh/id_ed25519",
+            "~/src/app/.env",
+            "~/src/app/.git/config",
+        ] {
+            let err = c.open_read("path", bad, 100, "tests").unwrap_err();
+            assert!(
+                err.message.contains("hidden") || err.message.contains("outside"),
+                "{allowed:?} {bad}: {}",
+                err.message
+            );
+        }
+        let err = c
+            .open_read("path", "~/src/app/.env", 100, "tests")
+            .unwrap_err();
+        assert!(
+            err.message.contains("hidden") && err.message.contains("allow_hidden = true"),
+            "{}",
+            err.message
+        );
+        let err = c
+            .prepare_write("save_to", "~/src/app/.bashrc", true)
+            .unwrap_err();
+        assert!(err.message.contains("hidden"), "{}", err.message);
+        assert!(
+            c.open_read("path", "~/src/app/main.rs", 100, "tests")
+                .is_ok()
+        );
+    }
+
+    // A hidden directory listed itself is allowed as listed, even beside `~`.
+    let c = conf(Some(vec![h.to_owned(), h.join(".config/shared")]), h);
+    let opened = c
+        .open_read("path", "~/.config/shared/notes.txt", 100, "tests")
+        .unwrap();
+    assert_eq!(opened.read_all(100, "tests").unwrap(), b"listed on purpose");
+    assert!(
+        c.open_read("path", "~/.ssh/id_ed25519", 100, "tests")
+            .is_err()
+    );
+
+    // `allow_hidden = true` opens them up.
+    let c = conf_hidden(Some(vec![h.join("src")]), true, h);
+    assert!(!c.describe().contains("hidden"), "{}", c.describe());
+    let opened = c.open_read("path", "~/src/app/.env", 100, "tests").unwrap();
+    assert_eq!(opened.read_all(100, "tests").unwrap(), b"TOKEN=x");
+    let config = Config::parse(
+        Path::new("c.toml"),
+        "[files]\nallowed_dirs = [\"~\"]\nallow_hidden = true\n",
+    )
+    .unwrap();
+    assert!(config.files.allow_hidden);
+    assert!(
+        !Config::parse(Path::new("c.toml"), "[files]\nallowed_dirs = [\"~\"]\n")
+            .unwrap()
+            .files
+            .allow_hidden
+    );
+    let err = Config::parse(Path::new("c.toml"), "[files]\nallow_hidden = \"yes\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("allow_hidden"), "{err}");
 }
 
 #[test]

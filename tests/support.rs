@@ -271,3 +271,28 @@ pub async fn signed_in_slack_world(
         dir,
     }
 }
+
+/// Whether the real keyring (Secret Service) answers. When it does not, says why on stderr
+/// and returns false (the caller skips), unless `CHATKEY_REQUIRE_KEYRING` makes it a failure.
+pub fn keyring_ready(test: &str) -> bool {
+    let probe = off_runtime(|| {
+        chatkey::tokens::KeyringStore::new("chatkey-test-probe".into()).and_then(|s| {
+            s.load(&AccountId {
+                provider: ProviderId::GoogleChat,
+                email: "probe@invalid".into(),
+            })
+        })
+    });
+    match probe {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("CHATKEY_REQUIRE_KEYRING").is_some_and(|v| !v.is_empty()) => {
+            panic!("{test} needs a Secret Service: {e}")
+        }
+        Err(e) => {
+            eprintln!(
+                "SKIPPED {test}: no Secret Service ({e}); run through scripts/with-session.sh"
+            );
+            false
+        }
+    }
+}

@@ -27,9 +27,16 @@ mod support;
 // The first Google Chat tools and chatkey_status through chatkey's MCP server.
 mod tools;
 
+// Input that names nothing or no time: not-found errors name the resource, time bounds are
+// checked before any request.
+mod inputs;
+
 // The real binaries: setup, import/export/status/logout with the real keyring, bad config,
 // bad bytes on the shim's stdin.
 mod cli;
+
+// Errors the real `chatkey` prints: each cause once (config, state dir, assistant files).
+mod cli_errors;
 
 // The emulator's bulk spaces (benchmark data) read through the tools, names from People.
 mod bulk;
@@ -57,8 +64,14 @@ mod slack_signin;
 // chatkey_sign_in, kill -9 during rotating refreshes, no tokens in logs.
 mod lifecycle;
 
+// The daemon's log files at trace: no message text, no file bytes.
+mod logs;
+
 // Search (modes, paging, parallel fetch), mentions, unread / mark read, conversation summaries.
 mod chat_search;
+
+// `chatkey demo` end to end: real messages in its read step, colour only on a terminal.
+mod demo;
 
 // `chatkey install-client`: merging into each assistant's MCP config, backups, idempotence.
 mod clients;
@@ -66,6 +79,13 @@ mod clients;
 // The real tray under Xvfb with trayer: icon pixels per state, the menu model, a second
 // launch, Quit from the menu.
 mod tray;
+
+// scripts/fetch-specs.sh checks every discovery document against scripts/specs.sha256.
+mod fetch_specs;
+
+// First-run targets: `make demo` installs only a Secret Service, with-session --no-display,
+// and `make test` packages under a profile cargo-deb accepts.
+mod first_run;
 
 // The .deb unpacked and run, lintian, and the Linux/macOS/Windows packaging sources.
 mod packaging;

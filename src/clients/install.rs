@@ -1,7 +1,8 @@
 //! Adding chatkey's entry to an assistant's MCP config file, safely.
 //!
 //! The rules: other entries and the order of keys stay as they were (serde_json keeps
-//! insertion order, and the file's indentation is reused); the original is copied to
+//! insertion order, and the file's indentation is reused; VS Code's JSONC file is edited in
+//! place by `jsonc`, so its comments and trailing commas stay too); the original is copied to
 //! `<file>.chatkey-backup-<timestamp>` before the first change; a file that already holds the
 //! same entry is left alone (no write, no backup); a file that is not JSON is never
 //! overwritten (the error names the file, line and column); a missing file and its parent
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::jsonc::{self, Merge, MergeError};
 use super::{Client, ENTRY_NAME};
 
 /// What `install` did.
@@ -31,19 +33,24 @@ pub enum Outcome {
     AlreadyConfigured { path: PathBuf },
 }
 
+/// The io errors are part of the messages, not `source`s, so `{:#}` prints each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     #[error("cannot find your home directory to locate the assistant's config: pass --config PATH")]
     NoHome,
-    #[error("failed to read {}: {source}", path.display())]
-    Read { path: PathBuf, source: io::Error },
+    #[error("failed to read {}: {cause}", path.display())]
+    Read { path: PathBuf, cause: io::Error },
     #[error(
-        "{} is not valid JSON (line {line}, column {column}: {message}); chatkey left it untouched. \
-         Fix the file (comments and trailing commas are not supported), or run with --print and add the entry by hand",
+        "{} is not valid {format} (line {line}, column {column}: {message}); chatkey left it untouched. \
+         Fix the file{hint}, or run with --print and add the entry by hand",
         path.display()
     )]
     Unparseable {
         path: PathBuf,
+        /// `JSON`, or `JSONC` for a client that reads comments and trailing commas.
+        format: &'static str,
+        /// What the format does not allow, for strict JSON.
+        hint: &'static str,
         line: usize,
         column: usize,
         message: String,
@@ -52,16 +59,16 @@ pub enum InstallError {
     NotAnObject { path: PathBuf },
     #[error("`{key}` in {} is not a JSON object; chatkey left the file untouched", path.display())]
     ServersNotAnObject { path: PathBuf, key: &'static str },
-    #[error("failed to create {}: {source}", path.display())]
-    CreateDir { path: PathBuf, source: io::Error },
-    #[error("failed to back up {} to {}: {source}", path.display(), backup.display())]
+    #[error("failed to create {}: {cause}", path.display())]
+    CreateDir { path: PathBuf, cause: io::Error },
+    #[error("failed to back up {} to {}: {cause}", path.display(), backup.display())]
     Backup {
         path: PathBuf,
         backup: PathBuf,
-        source: io::Error,
+        cause: io::Error,
     },
-    #[error("failed to write {}: {source}", path.display())]
-    Write { path: PathBuf, source: io::Error },
+    #[error("failed to write {}: {cause}", path.display())]
+    Write { path: PathBuf, cause: io::Error },
 }
 
 /// Adds chatkey's entry (launching `shim`) to `client`'s config at its usual place, or at
@@ -87,21 +94,26 @@ pub fn install_at(client: Client, shim: &Path, path: &Path) -> Result<Outcome, I
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return create(client, shim, path);
         }
-        Err(source) => {
+        Err(cause) => {
             return Err(InstallError::Read {
                 path: path.to_owned(),
-                source,
+                cause,
             });
         }
     };
     // Write through a symlink (dotfile managers) instead of replacing it.
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let text = String::from_utf8_lossy(&original);
+    if client.reads_jsonc() {
+        return install_jsonc(&entry, key, path, &target, &original, &text);
+    }
     let mut root: Value = if text.trim().is_empty() {
         Value::Object(Map::new())
     } else {
         serde_json::from_str(&text).map_err(|e| InstallError::Unparseable {
             path: path.to_owned(),
+            format: "JSON",
+            hint: " (comments and trailing commas are not allowed in it)",
             line: e.line(),
             column: e.column(),
             message: strip_position(&e.to_string()),
@@ -136,11 +148,58 @@ pub fn install_at(client: Client, shim: &Path, path: &Path) -> Result<Outcome, I
     })
 }
 
+/// The same merge for a JSONC file, edited in place.
+fn install_jsonc(
+    entry: &Value,
+    key: &'static str,
+    path: &Path,
+    target: &Path,
+    original: &[u8],
+    text: &str,
+) -> Result<Outcome, InstallError> {
+    let merged = jsonc::merge(text, key, ENTRY_NAME, entry).map_err(|e| match e {
+        MergeError::Syntax {
+            line,
+            column,
+            message,
+        } => InstallError::Unparseable {
+            path: path.to_owned(),
+            format: "JSONC",
+            hint: "",
+            line,
+            column,
+            message,
+        },
+        MergeError::NotAnObject => InstallError::NotAnObject {
+            path: path.to_owned(),
+        },
+        MergeError::ServersNotAnObject => InstallError::ServersNotAnObject {
+            path: path.to_owned(),
+            key,
+        },
+    })?;
+    let (new_text, replaced) = match merged {
+        Merge::Unchanged => {
+            return Ok(Outcome::AlreadyConfigured {
+                path: path.to_owned(),
+            });
+        }
+        Merge::Changed { text, replaced } => (text, replaced),
+    };
+    let backup = back_up(target, original)?;
+    write(target, new_text.as_bytes(), file_mode(target))?;
+    Ok(Outcome::Added {
+        path: path.to_owned(),
+        backup,
+        replaced,
+    })
+}
+
 fn create(client: Client, shim: &Path, path: &Path) -> Result<Outcome, InstallError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| InstallError::CreateDir {
+        std::fs::create_dir_all(dir).map_err(|cause| InstallError::CreateDir {
             path: dir.to_owned(),
-            source,
+            cause,
         })?;
     }
     // Assistants' files often hold other servers' API keys: a new one is private.
@@ -151,9 +210,9 @@ fn create(client: Client, shim: &Path, path: &Path) -> Result<Outcome, InstallEr
 }
 
 fn write(path: &Path, bytes: &[u8], mode: u32) -> Result<(), InstallError> {
-    crate::atomic_write::write_atomic(path, bytes, mode).map_err(|source| InstallError::Write {
+    crate::atomic_write::write_atomic(path, bytes, mode).map_err(|cause| InstallError::Write {
         path: path.to_owned(),
-        source,
+        cause,
     })
 }
 
@@ -192,11 +251,11 @@ fn back_up(path: &Path, original: &[u8]) -> Result<PathBuf, InstallError> {
         match create_new(&backup, original, mode) {
             Ok(()) => return Ok(backup),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
-            Err(source) => {
+            Err(cause) => {
                 return Err(InstallError::Backup {
                     path: path.to_owned(),
                     backup,
-                    source,
+                    cause,
                 });
             }
         }
@@ -204,7 +263,7 @@ fn back_up(path: &Path, original: &[u8]) -> Result<PathBuf, InstallError> {
     Err(InstallError::Backup {
         path: path.to_owned(),
         backup: path.with_file_name(format!("{name}.chatkey-backup-{stamp}")),
-        source: last_error.unwrap_or_else(|| io::Error::other("no free backup name")),
+        cause: last_error.unwrap_or_else(|| io::Error::other("no free backup name")),
     })
 }
 

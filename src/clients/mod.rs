@@ -4,11 +4,13 @@
 //!
 //! `snippet` is the text the tray's "Copy assistant config" puts on the clipboard and
 //! `chatkey install-client --print` prints; `install` merges the same entry into the file
-//! (see `install.rs` for the rules: backup, idempotence, unparseable files refused).
+//! (see `install.rs` for the rules: backup, idempotence, unparseable files refused; `jsonc.rs`
+//! edits VS Code's JSONC file in place).
 //! The assistants' files live outside chatkey's own directories, so this module, not
 //! `paths`, says where they are.
 
 mod install;
+mod jsonc;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -81,6 +83,11 @@ impl Client {
             Client::Vscode => "VS Code",
             Client::ClaudeCode => "Claude Code",
         }
+    }
+
+    /// Whether this client's file is JSONC (comments, trailing commas), as VS Code's is.
+    pub fn reads_jsonc(self) -> bool {
+        matches!(self, Client::Vscode)
     }
 
     /// The top-level key that holds the MCP servers in this client's file.

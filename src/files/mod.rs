@@ -1,6 +1,7 @@
 //! Local files the tools may touch: every path an assistant names is confined to the allowed
-//! directories (`[files] allowed_dirs` in config.toml; by default the home directory without
-//! its hidden directories and files), and every read or write has a size limit.
+//! directories (`[files] allowed_dirs` in config.toml; by default the home directory), hidden
+//! directories and files below them stay refused unless `[files] allow_hidden = true`, and
+//! every read or write has a size limit.
 //!
 //! An assistant's arguments may come from a prompt injection, so a path is treated as hostile:
 //! it is checked lexically (no `..` escape), then after resolving symlinks (the canonical path
@@ -33,7 +34,7 @@ pub const MAX_INLINE_BYTES: u64 = 256 * 1024;
 pub struct Confinement {
     /// Canonical roots; a path is allowed when its canonical form starts with one of them.
     roots: Vec<PathBuf>,
-    /// The default (home) confinement also excludes hidden names below the root.
+    /// Hidden names below a root are refused (unless `allow_hidden`).
     exclude_hidden: bool,
     home: Option<PathBuf>,
     config_file: PathBuf,
@@ -47,10 +48,11 @@ impl Confinement {
         home: Option<&Path>,
         config_file: &Path,
     ) -> Result<Self, ToolError> {
-        let (dirs, exclude_hidden) = match &config.allowed_dirs {
-            Some(dirs) => (dirs.clone(), false),
+        let exclude_hidden = !config.allow_hidden;
+        let dirs = match &config.allowed_dirs {
+            Some(dirs) => dirs.clone(),
             None => match home {
-                Some(home) => (vec![home.to_owned()], true),
+                Some(home) => vec![home.to_owned()],
                 None => {
                     return Err(permission(format!(
                         "the home directory is unknown, so no directory is allowed for files; set `[files] allowed_dirs` in {}",
@@ -131,10 +133,18 @@ impl Confinement {
         Ok(normal)
     }
 
-    /// Refuses `path` (lexical or canonical) unless it lies inside a root, and in the default
-    /// confinement unless no name below the root is hidden.
+    /// Refuses `path` (lexical or canonical) unless it lies inside a root and, unless
+    /// `allow_hidden`, no name below that root is hidden. A root that is itself hidden was
+    /// listed on purpose, so only names below it count.
     fn check_inside(&self, param: &str, input: &str, path: &Path) -> Result<(), ToolError> {
-        let Some(root) = self.roots.iter().find(|r| path.starts_with(r)) else {
+        // The most specific root decides: a hidden directory listed inside an allowed home
+        // is allowed as listed.
+        let Some(root) = self
+            .roots
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.components().count())
+        else {
             return Err(self.outside(param, input, path));
         };
         if self.exclude_hidden {
@@ -144,7 +154,7 @@ impl Confinement {
                 .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
             {
                 return Err(permission(format!(
-                    "`{param}`: `{input}` is in a hidden directory or is a hidden file, which chatkey does not touch by default (they hold keys and credentials); allowed: {}; to allow it, list its directory in `[files] allowed_dirs` in {}",
+                    "`{param}`: `{input}` is in a hidden directory or is a hidden file, which chatkey does not touch (they hold keys and credentials); allowed: {}; to allow hidden files, set `allow_hidden = true` in `[files]` in {}",
                     self.describe(),
                     self.config_file.display()
                 )));

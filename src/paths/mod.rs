@@ -131,6 +131,10 @@ impl Paths {
     pub fn log_dir(&self) -> PathBuf {
         self.state_dir.join("logs")
     }
+    /// The daemon's current log file; rotated copies beside it end in `.1`, `.2`, ….
+    pub fn log_file(&self) -> PathBuf {
+        self.log_dir().join("chatkey.log")
+    }
     /// The personal XDG autostart entry the tray's "Start at login" writes
     /// (`$XDG_CONFIG_HOME/autostart/chatkey.desktop`); one per profile.
     pub fn autostart_file(&self) -> Option<PathBuf> {

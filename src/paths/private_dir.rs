@@ -7,20 +7,21 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// The io errors are part of the messages, not `source`s, so `{:#}` prints each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum PrivateDirError {
-    #[error("failed to create directory {path}: {source}")]
-    Create { path: PathBuf, source: io::Error },
+    #[error("failed to create directory {path}: {cause}")]
+    Create { path: PathBuf, cause: io::Error },
     #[error(
         "{path} belongs to another user (uid {owner}); remove it or point CHATKEY_RUNTIME_DIR elsewhere"
     )]
     ForeignOwner { path: PathBuf, owner: u32 },
     #[error("{path} is a symbolic link; remove it so chatkey can create a private directory")]
     Symlink { path: PathBuf },
-    #[error("failed to make {path} private (mode 0700): {source}")]
-    Chmod { path: PathBuf, source: io::Error },
-    #[error("cannot list {path}: {source}")]
-    List { path: PathBuf, source: io::Error },
+    #[error("failed to make {path} private (mode 0700): {cause}")]
+    Chmod { path: PathBuf, cause: io::Error },
+    #[error("cannot list {path}: {cause}")]
+    List { path: PathBuf, cause: io::Error },
     #[error(
         "{path} belongs to another user (uid {owner}), so its directory was once open to others; remove it (or point CHATKEY_RUNTIME_DIR elsewhere) and start chatkey again"
     )]
@@ -33,16 +34,16 @@ pub enum PrivateDirError {
 
 /// Creates `path` (and parents) if needed and makes sure only the current user can use it.
 pub fn ensure_private_dir(path: &Path) -> Result<(), PrivateDirError> {
-    create(path).map_err(|source| PrivateDirError::Create {
+    create(path).map_err(|cause| PrivateDirError::Create {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        let meta = std::fs::symlink_metadata(path).map_err(|source| PrivateDirError::Create {
+        let meta = std::fs::symlink_metadata(path).map_err(|cause| PrivateDirError::Create {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         if meta.file_type().is_symlink() {
             return Err(PrivateDirError::Symlink {
@@ -58,9 +59,9 @@ pub fn ensure_private_dir(path: &Path) -> Result<(), PrivateDirError> {
         }
         if meta.mode() & 0o077 != 0 {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(
-                |source| PrivateDirError::Chmod {
+                |cause| PrivateDirError::Chmod {
                     path: path.to_owned(),
-                    source,
+                    cause,
                 },
             )?;
         }
@@ -75,9 +76,9 @@ pub fn check_private_entries(dir: &Path, used: &[&Path]) -> Result<(), PrivateDi
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let list_error = |source| PrivateDirError::List {
+        let list_error = |cause| PrivateDirError::List {
             path: dir.to_owned(),
-            source,
+            cause,
         };
         let me = rustix::process::getuid().as_raw();
         for entry in std::fs::read_dir(dir).map_err(list_error)? {

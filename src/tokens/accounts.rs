@@ -86,21 +86,22 @@ impl Default for Accounts {
     }
 }
 
+/// The io errors are part of the messages, not `source`s, so `{:#}` prints each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
-    #[error("failed to read {path}: {source}")]
+    #[error("failed to read {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "{path} is not a valid chatkey accounts file ({detail}); move it aside and sign in again with `chatkey login google-chat` (tokens in the keyring are not affected)"
     )]
     Corrupt { path: PathBuf, detail: String },
-    #[error("failed to write {path}: {source}; check that the directory is writable")]
+    #[error("failed to write {path}: {cause}; check that the directory is writable")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -110,10 +111,10 @@ impl Accounts {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(source) => {
+            Err(cause) => {
                 return Err(AccountsError::Read {
                     path: path.to_owned(),
-                    source,
+                    cause,
                 });
             }
         };
@@ -128,9 +129,9 @@ impl Accounts {
 
     /// Writes atomically with mode 0600, creating the config directory if needed.
     pub fn save(&self, path: &Path) -> Result<(), AccountsError> {
-        let write_err = |source| AccountsError::Write {
+        let write_err = |cause| AccountsError::Write {
             path: path.to_owned(),
-            source,
+            cause,
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(write_err)?;

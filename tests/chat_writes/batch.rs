@@ -48,7 +48,18 @@ async fn batch_send_reports_each_item_and_keeps_the_space_pace() {
         results[5]["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("drop `thread`")
+            .starts_with(&format!(
+                "thread {}/threads/gone123 was not found",
+                space(RANDOM)
+            )),
+        "{}",
+        results[5]["error"]
+    );
+    assert!(
+        results[5]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("leaving out `thread`")
     );
 
     let posts = writes(&world);

@@ -16,6 +16,7 @@ use url::Url;
 
 use super::endpoints::GoogleEndpoints;
 use super::models::*;
+use super::not_found::{Kind, Resource};
 use super::quota::SpaceQuotas;
 use crate::accounts::{Account, needs_sign_in};
 use crate::http::{RetryPolicy, send_with_retry};
@@ -75,7 +76,8 @@ impl ChatClient {
         &self.account
     }
 
-    /// One request with auth, retries and error mapping; `None` body for GET/DELETE.
+    /// One request with auth, retries and error mapping; `None` body for GET/DELETE. A 404
+    /// names the resource the URL is about.
     pub async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -83,6 +85,22 @@ impl ChatClient {
         query: &[(&str, String)],
         body: Option<&Value>,
         idempotent: bool,
+    ) -> Result<T, ToolError> {
+        let about = Resource::of_url(&url);
+        self.call_about(method, url, query, body, idempotent, about.as_ref())
+            .await
+    }
+
+    /// `call`, naming `about` in a 404 (for a request whose URL names a broader resource
+    /// than the one that can be missing, like a reply's thread inside its space's URL).
+    pub async fn call_about<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        idempotent: bool,
+        about: Option<&Resource>,
     ) -> Result<T, ToolError> {
         if let Some(space) = super::quota::space_of(url.path()) {
             if method == Method::GET {
@@ -124,7 +142,11 @@ impl ChatClient {
                 continue;
             }
             if !status.is_success() {
-                return Err(map_error(status, &bytes));
+                let mut error = map_error(status, &bytes, about);
+                if error.kind == ToolErrorKind::NotFound && method != Method::GET {
+                    error.message.push_str("; nothing was changed");
+                }
+                return Err(error);
             }
             let body: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
             return serde_json::from_slice(body).map_err(|e| {
@@ -219,6 +241,12 @@ impl ChatClient {
         if thread.is_some() {
             query.push(("messageReplyOption", "REPLY_MESSAGE_OR_FAIL".to_owned()));
         }
+        // Replying, the thread is what goes missing: a space that is gone names itself
+        // in the thread's name.
+        let about = Resource::new(
+            thread.as_ref().map_or(Kind::Space, |_| Kind::Thread),
+            thread.clone().unwrap_or_else(|| space.to_owned()),
+        );
         let body = to_value(&NewMessage {
             text,
             thread: thread.map(|name| Thread {
@@ -226,12 +254,13 @@ impl ChatClient {
                 thread_key: None,
             }),
         })?;
-        self.call(
+        self.call_about(
             Method::POST,
             self.endpoints.chat_collection(space, "messages"),
             &query,
             Some(&body),
             true,
+            Some(&about),
         )
         .await
     }
@@ -262,8 +291,9 @@ pub fn to_value<T: Serialize>(value: &T) -> Result<Value, ToolError> {
         .map_err(|e| ToolError::internal(format!("failed to encode the request: {e}")))
 }
 
-/// Google's error envelope → what the assistant should do about it.
-pub fn map_error(status: StatusCode, body: &[u8]) -> ToolError {
+/// Google's error envelope → what the assistant should do about it; a 404 names `about`,
+/// the resource the request was for.
+pub fn map_error(status: StatusCode, body: &[u8], about: Option<&Resource>) -> ToolError {
     let envelope: ErrorEnvelope = serde_json::from_slice(body).unwrap_or_default();
     let error = envelope.error;
     let message = if error.message.is_empty() {
@@ -286,9 +316,12 @@ pub fn map_error(status: StatusCode, body: &[u8]) -> ToolError {
             ToolErrorKind::PermissionDenied,
             format!("Google Chat refused: {message} (are you a member of that space?)"),
         ),
-        StatusCode::NOT_FOUND => ToolError::not_found(format!(
-            "not found: {message}; check the name with google_chat_list_spaces or google_chat_list_messages"
-        )),
+        StatusCode::NOT_FOUND => match about {
+            Some(resource) => resource.not_found(),
+            None => ToolError::not_found(format!(
+                "not found: {message}; check the name with google_chat_list_spaces or google_chat_list_messages"
+            )),
+        },
         StatusCode::TOO_MANY_REQUESTS => ToolError::new(
             ToolErrorKind::RateLimited,
             "Google Chat's rate limit is still exceeded after retrying: wait a minute, then try again with fewer requests",
@@ -307,17 +340,28 @@ mod tests {
 
     #[test]
     fn maps_google_errors_to_actions() {
-        let body = br#"{"error":{"code":404,"message":"Space not found.","status":"NOT_FOUND"}}"#;
-        let e = map_error(StatusCode::NOT_FOUND, body);
+        let body = br#"{"error":{"code":404,"message":"Requested entity was not found.","status":"NOT_FOUND"}}"#;
+        let space = Resource::new(Kind::Space, "spaces/NOPE");
+        let e = map_error(StatusCode::NOT_FOUND, body, Some(&space));
         assert_eq!(e.kind, ToolErrorKind::NotFound);
-        assert!(e.message.contains("Space not found;"), "{}", e.message);
+        assert!(
+            e.message.starts_with("space spaces/NOPE was not found;"),
+            "{}",
+            e.message
+        );
+        let e = map_error(StatusCode::NOT_FOUND, body, None);
+        assert!(
+            e.message.contains("Requested entity was not found;"),
+            "{}",
+            e.message
+        );
 
         let body = br#"{"error":{"code":403,"message":"Request had insufficient authentication scopes.","status":"PERMISSION_DENIED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"ACCESS_TOKEN_SCOPE_INSUFFICIENT"}]}}"#;
-        let e = map_error(StatusCode::FORBIDDEN, body);
+        let e = map_error(StatusCode::FORBIDDEN, body, None);
         assert_eq!(e.kind, ToolErrorKind::PermissionDenied);
         assert!(e.message.contains("chatkey login google-chat"));
 
-        let e = map_error(StatusCode::BAD_GATEWAY, b"<html>");
+        let e = map_error(StatusCode::BAD_GATEWAY, b"<html>", None);
         assert_eq!(e.kind, ToolErrorKind::Unavailable);
     }
 }

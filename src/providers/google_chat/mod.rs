@@ -12,6 +12,7 @@ pub mod models_members;
 pub mod models_reactions;
 pub mod models_readstate;
 pub mod names;
+pub mod not_found;
 pub mod people;
 mod provider;
 pub mod quota;

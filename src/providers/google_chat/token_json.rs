@@ -31,14 +31,15 @@ pub struct TokenJson {
     pub expiry: Option<DateTime<Utc>>,
 }
 
+/// The io errors are part of the messages, not `source`s, so `{:#}` prints each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenJsonError {
     #[error("{path} does not exist; give the path of the Python server's token.json")]
     NotFound { path: PathBuf },
-    #[error("failed to read {path}: {source}")]
+    #[error("failed to read {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "{path} is not a token.json ({detail}); give the file the Python server wrote, or sign in with `chatkey login google-chat` instead"
@@ -66,22 +67,22 @@ pub enum TokenJsonError {
     Symlink { path: PathBuf },
     #[error("the directory of {path} does not exist; create it first or choose another path")]
     ParentMissing { path: PathBuf },
-    #[error("failed to write {path}: {source}")]
+    #[error("failed to write {path}: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
 /// Reads and checks a `token.json`.
 pub fn read(path: &Path) -> Result<TokenJson, TokenJsonError> {
-    let read_err = |source: std::io::Error| match source.kind() {
+    let read_err = |cause: std::io::Error| match cause.kind() {
         std::io::ErrorKind::NotFound => TokenJsonError::NotFound {
             path: path.to_owned(),
         },
         _ => TokenJsonError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         },
     };
     let size = std::fs::metadata(path).map_err(read_err)?.len();
@@ -164,10 +165,10 @@ pub fn write(path: &Path, token: &TokenJson) -> Result<(), TokenJsonError> {
         expiry: token.expiry.map(format_expiry),
     };
     let text = serde_json::to_string(&out).expect("strings always serialize");
-    crate::atomic_write::write_atomic(path, text.as_bytes(), 0o600).map_err(|source| {
+    crate::atomic_write::write_atomic(path, text.as_bytes(), 0o600).map_err(|cause| {
         TokenJsonError::Write {
             path: path.to_owned(),
-            source,
+            cause,
         }
     })
 }

@@ -1,7 +1,9 @@
 //! Generates six weeks of chat history relative to the emulator's start time.
 //!
 //! A fixed-seed SplitMix64 drives every choice, so two emulators started the same day hold the
-//! same conversation, and "the last 7 days" always has data whatever the wall clock says.
+//! same conversation. Older days follow the calendar (office hours, quiet weekends); the last
+//! two days are laid out back from the start time, every space with at least one thread in
+//! each, so "the last day or two" holds a conversation whatever the date and hour.
 //! Spaces get threads (a starter plus replies sharing `thread.name`); direct messages and the
 //! group chat are unthreaded, one thread per message, as Chat stores them.
 
@@ -15,6 +17,8 @@ use super::state::{
 
 /// How far back the history goes.
 pub const HISTORY_DAYS: i64 = 42;
+/// The most recent days, laid out back from now rather than on the calendar.
+pub const RECENT_DAYS: i64 = 2;
 
 /// A tiny deterministic generator (SplitMix64); `rand`'s `StdRng` may change across versions.
 pub struct Prng(u64);
@@ -209,23 +213,32 @@ fn history(
     let cutoff = now - Duration::minutes(2);
     let mut starters = 0u32;
     for day in (0..HISTORY_DAYS).rev() {
+        let recent = day < RECENT_DAYS;
         let date = (now - Duration::days(day)).date_naive();
-        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        let weekend = !recent && matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         let count = if weekend {
             u32::from(rng.chance(25))
         } else {
-            s.threads_per_day.saturating_sub(1) + rng.below(3) as u32
+            // A seeded Monday morning must not look like a dead weekend: at least one thread.
+            (s.threads_per_day.saturating_sub(1) + rng.below(3) as u32).max(u32::from(recent))
         };
         for _ in 0..count {
-            let hour = if rng.chance(50) {
-                8 + rng.below(4)
+            let start = if recent {
+                // The ten hours before this time of day, `day` days ago (not before the
+                // cutoff, so none is skipped).
+                now - Duration::days(day)
+                    - Duration::minutes(5 + rng.below(10 * 60) as i64)
+                    - Duration::microseconds(rng.below(1_000_000) as i64)
             } else {
-                13 + rng.below(5)
+                let hour = if rng.chance(50) {
+                    8 + rng.below(4)
+                } else {
+                    13 + rng.below(5)
+                };
+                Utc.from_utc_datetime(&date.and_hms_opt(hour as u32, 0, 0).unwrap_or_default())
+                    + Duration::seconds(rng.below(3600) as i64)
+                    + Duration::microseconds(rng.below(1_000_000) as i64)
             };
-            let start = Utc
-                .from_utc_datetime(&date.and_hms_opt(hour as u32, 0, 0).unwrap_or_default())
-                + Duration::seconds(rng.below(3600) as i64)
-                + Duration::microseconds(rng.below(1_000_000) as i64);
             if start > cutoff {
                 continue;
             }
@@ -409,6 +422,36 @@ mod tests {
             for x in &m.mentions {
                 let label: String = m.text.chars().skip(x.start).take(x.length).collect();
                 assert!(label.starts_with('@'), "{label}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_space_has_messages_in_the_last_day_at_any_date_and_hour() {
+        // A Monday before office hours, a Sunday night, a Saturday at 3, a Wednesday noon,
+        // and every hour of one week.
+        let fixed = [
+            "2026-11-23T06:30:00Z",
+            "2026-11-22T23:00:00Z",
+            "2026-11-21T03:00:00Z",
+            "2026-11-25T12:00:00Z",
+        ]
+        .map(|t| t.parse::<DateTime<Utc>>().unwrap());
+        let start = fixed[0];
+        let hourly = (0..7 * 24).map(|h| start + Duration::hours(h));
+        for now in fixed.into_iter().chain(hourly) {
+            let chat = seed(now);
+            let cutoff = now - Duration::minutes(2);
+            for s in data::SPACES {
+                for day in 0..RECENT_DAYS {
+                    let (from, to) = (now - Duration::days(day + 1), now - Duration::days(day));
+                    let n = chat.messages[s.id]
+                        .iter()
+                        .filter(|m| m.create_time > from && m.create_time <= to)
+                        .count();
+                    assert!(n > 0, "{} has nothing {day} day(s) before {now}", s.id);
+                }
+                assert!(chat.messages[s.id].iter().all(|m| m.create_time <= cutoff));
             }
         }
     }

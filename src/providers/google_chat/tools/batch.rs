@@ -17,7 +17,7 @@ use super::super::client::ChatClient;
 use super::super::names;
 use super::messages::check_text;
 use crate::providers::google_chat::Context;
-use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
+use crate::tools::{Hints, ToolError, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
@@ -180,24 +180,15 @@ async fn send_one(client: &ChatClient, item: Planned) -> ItemResult {
             create_time: message.create_time,
             error: None,
         },
-        Err(e) => {
-            let error = match (&item.thread, e.kind) {
-                (Some(thread), ToolErrorKind::NotFound) => ToolError::not_found(format!(
-                    "not posted: thread `{thread}` or its space was not found ({}); drop `thread` to start a new one",
-                    e.message
-                )),
-                _ => e,
-            };
-            ItemResult {
-                index: item.index,
-                space: item.space,
-                ok: false,
-                name: None,
-                thread: item.thread,
-                create_time: None,
-                error: Some(error),
-            }
-        }
+        Err(error) => ItemResult {
+            index: item.index,
+            space: item.space,
+            ok: false,
+            name: None,
+            thread: item.thread,
+            create_time: None,
+            error: Some(error),
+        },
     }
 }
 

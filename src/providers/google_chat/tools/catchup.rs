@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 use futures::stream::{self, StreamExt};
 use reqwest::Method;
 use schemars::JsonSchema;
@@ -23,6 +23,7 @@ use super::fanout::{
     space_label, space_names,
 };
 use super::messages::{window, window_filter};
+use super::times::parse_bound;
 use super::views::{MessageView, SpaceView, message_views};
 use crate::providers::google_chat::Context;
 use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
@@ -215,22 +216,10 @@ pub struct MarkReadResult {
     pub last_read_time: Option<String>,
 }
 
-fn parse_until(value: &str) -> Result<DateTime<Utc>, ToolError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(value.trim()) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
-    }
-    Err(ToolError::invalid_argument(format!(
-        "invalid argument `until`: `{value}` is not a date; use RFC 3339 like 2026-11-20T09:00:00Z or 2026-11-20"
-    )))
-}
-
 pub async fn mark_read(ctx: Arc<Context>, args: MarkReadArgs) -> Result<MarkReadResult, ToolError> {
     let space = names::space(&args.space)?;
     let until = match args.until.as_deref() {
-        Some(u) => parse_until(u)?,
+        Some(u) => parse_bound("until", u)?,
         None => Utc::now(),
     };
     let client = ctx.client(args.account.as_deref())?;
@@ -377,11 +366,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn until_accepts_times_and_dates() {
-        assert!(parse_until("2026-11-20T09:00:00Z").is_ok());
-        assert!(parse_until("2026-11-20").is_ok());
-        let e = parse_until("now-ish").unwrap_err();
-        assert!(e.message.contains("`until`"), "{}", e.message);
+    fn space_ids() {
         assert_eq!(space_id("spaces/AB"), "AB");
     }
 }

@@ -168,9 +168,6 @@ pub async fn delete_message(
 /// message, which already says how to sign in again.
 fn explain(e: ToolError, name: &str, verb: &str, rule: &str) -> ToolError {
     match e.kind {
-        ToolErrorKind::NotFound => ToolError::not_found(format!(
-            "message `{name}` does not exist or was already deleted, so nothing changed; find messages with google_chat_list_messages"
-        )),
         ToolErrorKind::PermissionDenied if !e.message.contains("chatkey login") => ToolError::new(
             ToolErrorKind::PermissionDenied,
             format!(

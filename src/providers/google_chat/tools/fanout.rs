@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::super::client::ChatClient;
 use super::super::models::{Message, Space};
 use super::super::names;
+use super::super::not_found::{Kind, Resource};
 use super::messages::window_filter;
 use crate::search::Mode;
 use crate::tools::{ToolError, ToolErrorKind};
@@ -114,9 +115,9 @@ pub async fn resolve_spaces(
         .into_iter()
         .map(|name| {
             by_name.remove(&name).ok_or_else(|| {
-                ToolError::not_found(format!(
-                    "not found: `{name}` is not a space you are a member of; check the name with google_chat_list_spaces"
-                ))
+                Resource::new(Kind::Space, name.clone()).not_found_because(
+                    "it is not a space you are a member of; check the name with google_chat_list_spaces",
+                )
             })
         })
         .collect()

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::super::names;
+use super::times::{self, parse_bound};
 use super::views::{MessageView, message_views};
 use crate::providers::google_chat::Context;
 use crate::tools::{Hints, ToolError, ToolSpec};
@@ -114,12 +115,12 @@ pub fn window(
     }
     if since.is_some() || until.is_some() {
         let until = match until {
-            Some(u) => parse_time("until", u)?,
+            Some(u) => parse_bound("until", u)?,
             None => now,
         };
         let since = match since {
-            Some(s) => parse_time("since", s)?,
-            None => until - TimeDelta::days(3),
+            Some(s) => parse_bound("since", s)?,
+            None => (until - TimeDelta::days(3)).max(times::earliest()),
         };
         if since >= until {
             return Err(ToolError::invalid_argument(
@@ -142,18 +143,6 @@ pub fn window(
     }
     let until = now - TimeDelta::days(offset.into());
     Ok((until - TimeDelta::days(days.into()), until))
-}
-
-fn parse_time(param: &str, value: &str) -> Result<DateTime<Utc>, ToolError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(value.trim()) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
-    }
-    Err(ToolError::invalid_argument(format!(
-        "invalid argument `{param}`: `{value}` is not a date; use RFC 3339 like 2026-11-20T09:00:00Z or 2026-11-20"
-    )))
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -192,7 +181,12 @@ impl PageToken {
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(token.trim())
             .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .and_then(|bytes| serde_json::from_slice::<Self>(&bytes).ok())
+            // A hand-made token must not smuggle a year-0 window past `since`'s checks.
+            .filter(|t| {
+                times::check_bound("page_token", t.since).is_ok()
+                    && times::check_bound("page_token", t.until).is_ok()
+            })
             .ok_or_else(|| {
                 ToolError::invalid_argument(
                     "invalid argument `page_token`: pass the `next_page_token` of the previous result unchanged",

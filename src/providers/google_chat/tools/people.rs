@@ -17,6 +17,7 @@ use super::super::DEFAULT_SCOPES;
 use super::super::client::ChatClient;
 use super::super::models::Space;
 use super::super::models_members::{Membership, PersonFull};
+use super::super::not_found::{Kind, Resource};
 use crate::providers::google_chat::Context;
 use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
@@ -224,8 +225,8 @@ async fn id_for_email(client: &ChatClient, email: &str) -> Result<String, ToolEr
             Err(e) => return Err(e),
         }
     }
-    Err(ToolError::not_found(format!(
-        "could not resolve `{email}`: you share no direct message and none of the {scanned} most recently active spaces with them; ask for their `users/…` id or take it from a message sender in google_chat_list_messages"
+    Err(Resource::new(Kind::Person, email).not_found_because(&format!(
+        "you share no direct message and none of the {scanned} most recently active spaces with them; ask for their `users/…` id or take it from a message sender in google_chat_list_messages"
     )))
 }
 
@@ -337,11 +338,9 @@ pub async fn get_user_info(
         UserRef::Id(id) => id.clone(),
         UserRef::Email(email) => id_for_email(&client, email).await?,
     };
-    let person = get_person(&client, &id).await?.ok_or_else(|| {
-        ToolError::not_found(format!(
-            "Google's directory has no person `users/{id}`; check the id (a message's sender or a member from google_chat_list_members)"
-        ))
-    })?;
+    let person = get_person(&client, &id)
+        .await?
+        .ok_or_else(|| Resource::new(Kind::Person, format!("users/{id}")).not_found())?;
     let me = client.account().record().user_id.clone();
     let chat_name = format!("users/{id}");
     Ok(UserInfoResult {

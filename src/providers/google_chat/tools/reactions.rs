@@ -137,7 +137,7 @@ pub async fn add_reaction(
                 None => return Err(e),
             }
         }
-        Err(e) => return Err(about_message(e, &message)),
+        Err(e) => return Err(e),
     };
     Ok(ReactionResult {
         message,
@@ -168,8 +168,7 @@ pub async fn remove_reaction(
             None,
             false,
         )
-        .await
-        .map_err(|e| about_message(e, &message))?;
+        .await?;
     Ok(ReactionResult {
         message,
         emoji,
@@ -198,18 +197,8 @@ async fn own_reaction(
             client.endpoints().chat_collection(message, "reactions"),
             &[("filter", filter), ("pageSize", "1".to_owned())],
         )
-        .await
-        .map_err(|e| about_message(e, message))?;
+        .await?;
     Ok(page.reactions.into_iter().next())
-}
-
-fn about_message(e: ToolError, message: &str) -> ToolError {
-    match e.kind {
-        ToolErrorKind::NotFound => ToolError::not_found(format!(
-            "message `{message}` does not exist or was deleted; find messages with google_chat_list_messages"
-        )),
-        _ => e,
-    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -270,10 +259,7 @@ pub async fn list_reactions(
         if let Some(token) = &page_token {
             query.push(("pageToken", token.clone()));
         }
-        let page: ListReactionsResponse = client
-            .get(url.clone(), &query)
-            .await
-            .map_err(|e| about_message(e, &message))?;
+        let page: ListReactionsResponse = client.get(url.clone(), &query).await?;
         collected.extend(page.reactions);
         let next = page.next_page_token.filter(|t| !t.is_empty());
         if collected.len() as u32 >= limit {

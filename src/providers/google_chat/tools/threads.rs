@@ -13,10 +13,11 @@ use serde::{Deserialize, Serialize};
 use super::super::client::ChatClient;
 use super::super::models::Message;
 use super::super::names;
+use super::super::not_found::{Kind, Resource};
 use super::messages::{SentMessage, check_text};
 use super::views::{MessageView, message_views};
 use crate::providers::google_chat::Context;
-use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
+use crate::tools::{Hints, ToolError, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
 
@@ -187,9 +188,9 @@ pub async fn get_thread(ctx: Arc<Context>, args: GetThreadArgs) -> Result<Thread
         }
     };
     if collected.is_empty() {
-        return Err(ToolError::not_found(format!(
-            "thread `{thread}` has no messages: it does not exist or all of it was deleted; find threads with google_chat_list_messages"
-        )));
+        return Err(Resource::new(Kind::Thread, thread).not_found_because(
+            "it has no messages (it does not exist or all of it was deleted); find threads with google_chat_list_messages",
+        ));
     }
     let messages = message_views(&ctx, &client, collected).await;
     Ok(ThreadResult {
@@ -221,14 +222,7 @@ pub async fn reply_to_thread(ctx: Arc<Context>, args: ReplyArgs) -> Result<SentM
     let (space, thread) = reference.resolve(&client).await?;
     let message = client
         .post_message(&space, args.text.clone(), Some(thread.clone()))
-        .await
-        .map_err(|e| match e.kind {
-            ToolErrorKind::NotFound => ToolError::not_found(format!(
-                "nothing was posted: thread `{thread}` was not found in `{space}` ({}); find the thread with google_chat_list_messages, or start a new one with google_chat_send_message",
-                e.message
-            )),
-            _ => e,
-        })?;
+        .await?;
     Ok(SentMessage {
         name: message.name,
         space,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::super::models::{Attachment, Message};
 use super::super::super::names;
+use super::super::super::not_found::{Kind, Resource};
 use super::{TRANSFER_TIMEOUT, as_text, blocking, confinement, send_raw};
 use crate::files::{self, MAX_INLINE_BYTES, MAX_UPLOAD_BYTES};
 use crate::providers::google_chat::Context;
@@ -133,7 +134,11 @@ pub async fn download_attachment(
         .join("/");
     ctx.quotas.read(&space).await;
     let url = client.endpoints().media(&resource);
-    let response = send_raw(&client, true, |token| {
+    let about = Resource::new(
+        Kind::Attachment,
+        attachment.name.clone().unwrap_or_else(|| resource.clone()),
+    );
+    let response = send_raw(&client, &about, true, |token| {
         ctx.env
             .http
             .get(url.clone())
@@ -189,22 +194,22 @@ fn pick_attachment<'m>(
     index: Option<u32>,
 ) -> Result<&'m Attachment, ToolError> {
     let list = &message.attachment;
-    if list.is_empty() {
-        return Err(ToolError::not_found(format!(
-            "`{}` has no attachments; find one with google_chat_list_messages (messages with `attachments`)",
-            message.name
-        )));
-    }
     if let Some(wanted) = wanted {
         return list
             .iter()
             .find(|a| a.name.as_deref() == Some(wanted))
             .ok_or_else(|| {
-                ToolError::not_found(format!(
-                    "`{wanted}` is not an attachment of `{}`; use an attachment `name` from google_chat_get_message",
+                Resource::new(Kind::Attachment, wanted).not_found_because(&format!(
+                    "{} has no attachment by that name; use an attachment `name` from google_chat_get_message",
                     message.name
                 ))
             });
+    }
+    if list.is_empty() {
+        return Err(ToolError::not_found(format!(
+            "message {} has no attachments; find one with google_chat_list_messages (messages with `attachments`)",
+            message.name
+        )));
     }
     let i = index.unwrap_or(0) as usize;
     list.get(i).ok_or_else(|| {

@@ -27,6 +27,7 @@ use super::super::models_attachments::{
     related_body,
 };
 use super::super::names;
+use super::super::not_found::{Kind, Resource};
 use super::messages::check_text;
 use crate::files::{Confinement, MAX_UPLOAD_BYTES};
 use crate::http::{RetryPolicy, send_with_retry};
@@ -184,16 +185,21 @@ pub async fn upload_attachment(
     let url = client.endpoints().upload_attachment(&space);
     ctx.quotas.write(&space).await;
     // Repeating an upload only leaves an unreferenced copy behind, so retrying is harmless.
-    let response = send_raw(&client, true, |token| {
-        ctx.env
-            .http
-            .post(url.clone())
-            .query(&[("uploadType", "multipart")])
-            .bearer_auth(token)
-            .header(reqwest::header::CONTENT_TYPE, &multipart_type)
-            .timeout(TRANSFER_TIMEOUT)
-            .body(body.clone())
-    })
+    let response = send_raw(
+        &client,
+        &Resource::new(Kind::Space, space.clone()),
+        true,
+        |token| {
+            ctx.env
+                .http
+                .post(url.clone())
+                .query(&[("uploadType", "multipart")])
+                .bearer_auth(token)
+                .header(reqwest::header::CONTENT_TYPE, &multipart_type)
+                .timeout(TRANSFER_TIMEOUT)
+                .body(body.clone())
+        },
+    )
     .await?;
     let uploaded: UploadAttachmentResponse = read_json(response).await?;
     let data_ref = uploaded.attachment_data_ref.ok_or_else(|| {
@@ -255,6 +261,7 @@ async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> Result
 /// and one-refresh-on-401 rule as `ChatClient::call`, with Google's errors mapped the same way.
 pub(super) async fn send_raw(
     client: &ChatClient,
+    about: &Resource,
     idempotent: bool,
     build: impl Fn(&str) -> RequestBuilder,
 ) -> Result<Response, ToolError> {
@@ -279,7 +286,7 @@ pub(super) async fn send_raw(
         }
         if !status.is_success() {
             let body = response.bytes().await.unwrap_or_default();
-            return Err(map_error(status, &body));
+            return Err(map_error(status, &body, Some(about)));
         }
         return Ok(response);
     }
