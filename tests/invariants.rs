@@ -67,7 +67,8 @@ fn offenders(pattern: &str, allowed: &[&str]) -> Vec<String> {
 
 #[test]
 fn only_mcp_knows_rmcp() {
-    let bad = offenders(r"\brmcp::|use rmcp\b", &["mcp/"]);
+    // `"rmcp::…"` inside a string (a log target name) is not a use of the crate.
+    let bad = offenders(r#"(^|[^"\w])rmcp::|use rmcp\b"#, &["mcp/"]);
     assert!(bad.is_empty(), "rmcp outside src/mcp/:\n{}", bad.join("\n"));
 }
 
