@@ -33,6 +33,7 @@ pub mod refresher;
 pub mod search;
 pub mod shim;
 pub mod signin;
+pub mod time_window;
 pub mod tokens;
 pub mod tools;
 pub mod tray;

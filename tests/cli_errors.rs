@@ -1,6 +1,7 @@
 //! Errors as the real `chatkey` binary prints them (`main` prints `{:#}`): each cause once,
 //! never "X: X". A config file that is a directory or not UTF-8, a state dir that cannot be
-//! made, an assistant config or client-secret file that is a directory.
+//! made, a runtime dir that cannot be made, a lock that is a directory, an assistant config or
+//! client-secret file that is a directory.
 //!
 //! None of these needs the keyring: each fails before chatkey reaches it.
 
@@ -94,4 +95,25 @@ fn every_cause_is_printed_once() {
         &[("CHATKEY_STATE_DIR", &state)],
     );
     once(&err, "Not a directory");
+
+    // The runtime dir (socket and lock) cannot be created: a file is in the way.
+    let run = root.join("blocker/run");
+    let err = chatkey(
+        root,
+        &["daemon", "--headless"],
+        &[("CHATKEY_RUNTIME_DIR", &run)],
+    );
+    assert!(err.contains("runtime directory"), "{err}");
+    once(&err, "Not a directory");
+
+    // The single-instance lock is a directory.
+    std::fs::create_dir_all(root.join("run2/chatkey.lock")).unwrap();
+    let run2 = root.join("run2");
+    let err = chatkey(
+        root,
+        &["daemon", "--headless"],
+        &[("CHATKEY_RUNTIME_DIR", &run2)],
+    );
+    assert!(err.contains("chatkey.lock"), "{err}");
+    once(&err, "Is a directory");
 }

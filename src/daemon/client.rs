@@ -25,13 +25,13 @@ const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 pub enum ControlError {
     #[error("the chatkey daemon is not running: start it with `chatkey`")]
     NotRunning,
-    #[error("cannot reach the chatkey daemon at {path}: {source}")]
+    #[error("cannot reach the chatkey daemon at {path}: {cause}")]
     Connect {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("the chatkey daemon did not answer properly ({0}): see its logs")]
-    Protocol(#[from] LineError),
+    Protocol(LineError),
     #[error("the chatkey daemon refused the request: {0}")]
     Refused(String),
     /// The daemon runs but is at a limit or not answering; the text says which and what to
@@ -55,11 +55,11 @@ pub async fn control(
     request: ControlRequest,
 ) -> Result<serde_json::Value, ControlError> {
     let path = paths.socket_path();
-    let mut conn = ipc::connect(&path).await.map_err(|source| {
-        if ipc::is_not_running(&source) {
+    let mut conn = ipc::connect(&path).await.map_err(|cause| {
+        if ipc::is_not_running(&cause) {
             ControlError::NotRunning
         } else {
-            ControlError::Connect { path, source }
+            ControlError::Connect { path, cause }
         }
     })?;
     // A daemon at its limit answers with a refusal and closes at once, possibly before our
@@ -106,5 +106,13 @@ pub async fn control(
             .and_then(|e| e.as_str())
             .unwrap_or("no reason given");
         Err(ControlError::Refused(error.to_owned()))
+    }
+}
+
+// By hand rather than `#[from]`: the cause is in the message, so it must not also be the
+// error's `source` (a `{:#}` chain would print it twice).
+impl From<LineError> for ControlError {
+    fn from(e: LineError) -> Self {
+        ControlError::Protocol(e)
     }
 }

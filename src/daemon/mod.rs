@@ -58,17 +58,19 @@ pub enum DaemonError {
     /// exits 0.
     #[error("chatkey is already running{}", .0.as_ref().map(|i| format!(" ({i})")).unwrap_or_default())]
     AlreadyRunning(Option<LockInfo>),
+    // The causes below are shown in the message and deliberately not `source`s: anyhow's
+    // `{:#}` would print each of them a second time.
     #[error("cannot prepare the runtime directory: {0}")]
-    RuntimeDir(#[from] PrivateDirError),
-    #[error("cannot take the single-instance lock {path}: {source}")]
+    RuntimeDir(PrivateDirError),
+    #[error("cannot take the single-instance lock {path}: {cause}")]
     Lock {
         path: std::path::PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot listen on {path}: {source}")]
+    #[error("cannot listen on {path}: {cause}")]
     Bind {
         path: std::path::PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("cannot install the SIGTERM/SIGINT handlers: {0}")]
     Signals(std::io::Error),
@@ -111,14 +113,15 @@ impl Instance {
     /// Makes the runtime dir private, checks what is already in it, and takes the lock;
     /// `AlreadyRunning` if another daemon holds it.
     pub fn acquire(paths: &Paths) -> Result<Instance, DaemonError> {
-        ensure_private_dir(paths.runtime_dir())?;
+        ensure_private_dir(paths.runtime_dir()).map_err(DaemonError::RuntimeDir)?;
         let lock_path = paths.lock_file();
-        check_private_entries(paths.runtime_dir(), &[&lock_path, &paths.socket_path()])?;
+        check_private_entries(paths.runtime_dir(), &[&lock_path, &paths.socket_path()])
+            .map_err(DaemonError::RuntimeDir)?;
         let lock = lock::InstanceLock::acquire(&lock_path).map_err(|e| match e {
             lock::LockError::Held(info) => DaemonError::AlreadyRunning(info),
-            lock::LockError::Io(source) => DaemonError::Lock {
+            lock::LockError::Io(cause) => DaemonError::Lock {
                 path: lock_path.clone(),
-                source,
+                cause,
             },
         })?;
         Ok(Instance {
@@ -135,9 +138,9 @@ impl Instance {
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), DaemonError> {
         let socket = self.paths.socket_path();
-        let listener = ipc::Listener::bind(&socket).map_err(|source| DaemonError::Bind {
+        let listener = ipc::Listener::bind(&socket).map_err(|cause| DaemonError::Bind {
             path: socket.clone(),
-            source,
+            cause,
         })?;
         tracing::info!(
             version = crate::protocol::VERSION,

@@ -23,11 +23,12 @@ use windows_sys::Win32::Foundation::{
     CloseHandle, ERROR_ACCESS_DENIED, ERROR_PIPE_BUSY, HANDLE, LocalFree,
 };
 use windows_sys::Win32::Security::Authorization::{
-    ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
+    ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, GetSecurityInfo,
+    SDDL_REVISION_1, SE_KERNEL_OBJECT,
 };
 use windows_sys::Win32::Security::{
-    GetLengthSid, GetTokenInformation, PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES, TOKEN_QUERY,
-    TOKEN_USER, TokenUser,
+    GetLengthSid, GetTokenInformation, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID,
+    SECURITY_ATTRIBUTES, TOKEN_QUERY, TOKEN_USER, TokenUser,
 };
 use windows_sys::Win32::System::Pipes::{GetNamedPipeClientProcessId, GetNamedPipeServerProcessId};
 use windows_sys::Win32::System::Threading::{
@@ -129,11 +130,23 @@ pub async fn connect(path: &Path) -> io::Result<Connection> {
     if unsafe { GetNamedPipeServerProcessId(raw(&client), &mut pid) } == 0 {
         return Err(io::Error::last_os_error());
     }
-    if process_user_sid(pid)? != current_user_sid()? {
+    let me = current_user_sid()?;
+    if process_user_sid(pid)? != me {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
                 "{} is served by another user's process (pid {pid}): set CHATKEY_PROFILE to use another pipe",
+                path.display()
+            ),
+        ));
+    }
+    // The pipe object's owner too: a process of ours could serve an instance another user
+    // created (and whose DACL that user controls), so both must be us.
+    if pipe_owner_sid(raw(&client))? != me {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is a pipe owned by another user: set CHATKEY_PROFILE to use another pipe",
                 path.display()
             ),
         ));
@@ -259,6 +272,51 @@ fn token_user_sid(process: HANDLE) -> io::Result<Vec<u8>> {
         std::slice::from_raw_parts(sid.cast::<u8>(), len).to_vec()
     };
     Ok(bytes)
+}
+
+/// The SID that owns the kernel object behind `handle` (for a pipe: who created it).
+fn pipe_owner_sid(handle: HANDLE) -> io::Result<Vec<u8>> {
+    let mut owner: PSID = std::ptr::null_mut();
+    let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: `handle` is a live pipe handle; the out-pointers are valid; only the owner is
+    // asked for, so the other pointers may be null.
+    let rc = unsafe {
+        GetSecurityInfo(
+            handle,
+            SE_KERNEL_OBJECT,
+            OWNER_SECURITY_INFORMATION,
+            &mut owner,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut descriptor,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc as i32));
+    }
+    // Frees `descriptor` (which `owner` points into) once the SID is copied out.
+    let descriptor = LocalDescriptor(descriptor);
+    if owner.is_null() {
+        return Err(io::Error::other("the pipe has no owner"));
+    }
+    // SAFETY: `owner` is a valid SID inside `descriptor`, which is still alive.
+    let bytes = unsafe {
+        let len = GetLengthSid(owner) as usize;
+        std::slice::from_raw_parts(owner.cast::<u8>(), len).to_vec()
+    };
+    drop(descriptor);
+    Ok(bytes)
+}
+
+/// A security descriptor the system allocated with `LocalAlloc`, freed on drop.
+struct LocalDescriptor(PSECURITY_DESCRIPTOR);
+
+impl Drop for LocalDescriptor {
+    fn drop(&mut self) {
+        // SAFETY: allocated by the system for us; freed once.
+        unsafe { LocalFree(self.0) };
+    }
 }
 
 /// The current user's SID in `S-1-5-…` form, for the pipe's SDDL.

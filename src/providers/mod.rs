@@ -13,6 +13,7 @@ mod id;
 pub mod emulators;
 pub mod google_chat;
 pub mod slack;
+mod tour;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 pub use id::{ProviderId, UnknownProvider};
+pub use tour::DemoTour;
 
 use crate::accounts::Registry;
 use crate::config::{Config, ConfigError, LiveConfig};
@@ -225,7 +227,14 @@ pub trait Provider: Send + Sync + 'static {
         Box::pin(async move { anyhow::bail!("{id} has no token.json format to export to") })
     }
 
-    /// Starts this provider's emulator on 127.0.0.1 (`port` 0: any free port).
+    /// What `chatkey demo` shows of this provider once signed in; `None`: only the sign-in.
+    fn demo_tour(&self) -> Option<DemoTour> {
+        None
+    }
+
+    /// Starts a throwaway emulator of this provider on 127.0.0.1 (`port` 0: any free port)
+    /// for `chatkey demo`. Any other loopback port it registers (Slack's fixed redirect) is
+    /// picked free too, so it never collides with a real sign-in.
     fn start_emulator(
         &self,
         port: u16,

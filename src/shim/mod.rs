@@ -56,18 +56,16 @@ pub struct ShimOptions {
 /// once on stderr and can downcast for `exit_code`.
 #[derive(Debug, thiserror::Error)]
 pub enum ShimError {
-    #[error("cannot reach the chatkey daemon at {path}: {source}")]
+    // Causes are in the messages, not `source`s, so a `{:#}` chain never prints them twice.
+    #[error("cannot reach the chatkey daemon at {path}: {cause}")]
     Connect {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
-        "cannot start the chatkey daemon `{bin}`: {source}: install chatkey next to chatkey-mcp or set {DAEMON_BIN_ENV}"
+        "cannot start the chatkey daemon `{bin}`: {cause}: install chatkey next to chatkey-mcp or set {DAEMON_BIN_ENV}"
     )]
-    Spawn {
-        bin: PathBuf,
-        source: std::io::Error,
-    },
+    Spawn { bin: PathBuf, cause: std::io::Error },
     #[error(
         "the chatkey daemon exited ({status}) without answering: run `chatkey daemon --headless` in a terminal to see why, or read the logs in {log_dir}"
     )]
@@ -232,9 +230,9 @@ async fn connect_or_start(paths: &Paths, deadline: Duration) -> Result<Connectio
         match ipc::connect(&socket).await {
             Ok(conn) => Ok(Some(conn)),
             Err(e) if ipc::is_not_running(&e) => Ok(None),
-            Err(source) => Err(ShimError::Connect {
+            Err(cause) => Err(ShimError::Connect {
                 path: socket.clone(),
-                source,
+                cause,
             }),
         }
     };
@@ -333,7 +331,7 @@ fn spawn_daemon() -> Result<Child, ShimError> {
     }
     command
         .spawn()
-        .map_err(|source| ShimError::Spawn { bin, source })
+        .map_err(|cause| ShimError::Spawn { bin, cause })
 }
 
 /// `CHATKEY_DAEMON_BIN`, else `chatkey` next to this executable.

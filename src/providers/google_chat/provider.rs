@@ -17,7 +17,7 @@ use crate::config::{Config, ConfigError};
 use crate::oauth::{self, OAuthClientConfig, OAuthError, TokenResponse};
 use crate::paths::Paths;
 use crate::providers::{
-    Identity, ImportSource, Imported, Provider, ProviderEnv, ProviderId, RunningEmulator,
+    DemoTour, Identity, ImportSource, Imported, Provider, ProviderEnv, ProviderId, RunningEmulator,
     SetupRequest,
 };
 use crate::tokens::{AccountRecord, SecretKind};
@@ -192,6 +192,24 @@ impl Provider for GoogleChat {
             };
             token_json::write(file, &out)?;
             Ok(())
+        })
+    }
+
+    fn demo_tour(&self) -> Option<DemoTour> {
+        Some(DemoTour {
+            list_tool: "google_chat_list_spaces",
+            list: "/spaces",
+            id: "/name",
+            label: "/display_name",
+            kind: "/type",
+            preferred_kinds: &["space"],
+            messages_tool: "google_chat_list_messages",
+            conversation_param: "space",
+            messages: "/messages",
+            time: "/create_time",
+            sender: "/sender/display_name",
+            send_tool: "google_chat_send_message",
+            sent_id: "/name",
         })
     }
 

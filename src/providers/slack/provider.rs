@@ -14,7 +14,7 @@ use crate::config::{Config, ConfigError};
 use crate::oauth::{self, OAuthClientConfig, Redirect, RedirectHost, ScopeParam, TokenResponse};
 use crate::paths::Paths;
 use crate::providers::{
-    Identity, ImportSource, Imported, Provider, ProviderEnv, ProviderId, RunningEmulator,
+    DemoTour, Identity, ImportSource, Imported, Provider, ProviderEnv, ProviderId, RunningEmulator,
     SetupRequest,
 };
 use crate::tokens::{AccountRecord, SecretKind};
@@ -194,15 +194,40 @@ impl Provider for Slack {
         })
     }
 
+    fn demo_tour(&self) -> Option<DemoTour> {
+        Some(DemoTour {
+            list_tool: "slack_list_channels",
+            list: "/channels",
+            id: "/id",
+            label: "/name",
+            kind: "/type",
+            preferred_kinds: &["public_channel", "private_channel"],
+            messages_tool: "slack_list_messages",
+            conversation_param: "channel",
+            messages: "/messages",
+            time: "/time",
+            sender: "/sender/name",
+            send_tool: "slack_send_message",
+            sent_id: "/ts",
+        })
+    }
+
     fn start_emulator(
         &self,
         port: u16,
         auto_consent: bool,
     ) -> BoxFuture<'static, anyhow::Result<Box<dyn RunningEmulator>>> {
         Box::pin(async move {
+            // Slack matches redirect URIs exactly, so the throwaway app registers a free port
+            // rather than the real default one a person's own sign-in may be using.
+            let redirect_port = std::net::TcpListener::bind(("127.0.0.1", 0))
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .context("cannot find a free loopback port for the emulator's redirect")?;
             let handle = super::emulator::start(super::emulator::EmulatorConfig {
                 port,
                 auto_consent,
+                redirect_port,
                 ..Default::default()
             })
             .await?;

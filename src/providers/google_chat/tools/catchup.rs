@@ -22,10 +22,10 @@ use super::fanout::{
     CONCURRENT_SPACES, PER_SPACE_CAP, SkippedSpace, fetch_space, resolve_spaces, rfc3339,
     space_label, space_names,
 };
-use super::messages::{window, window_filter};
-use super::times::parse_bound;
+use super::messages::window_filter;
 use super::views::{MessageView, SpaceView, message_views};
 use crate::providers::google_chat::Context;
+use crate::time_window::{parse_bound, window};
 use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
@@ -58,22 +58,6 @@ pub struct SkippedSpace {
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// `[now - days, now)` with `days` checked against 1..=max.
-pub fn days_window(
-    days: Option<u32>,
-    default: u32,
-    max: u32,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), ToolError> {
-    let days = days.unwrap_or(default);
-    if !(1..=max).contains(&days) {
-        return Err(ToolError::invalid_argument(format!(
-            "invalid argument `days_window`: use 1 to {max} days"
-        )));
-    }
-    let until = Utc::now();
-    Ok((until - TimeDelta::days(days.into()), until))
 }
 
 /// Validated, de-duplicated `spaces/…` names (input order kept).

@@ -7,9 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::super::names;
-use super::times::{self, parse_bound};
 use super::views::{MessageView, message_views};
 use crate::providers::google_chat::Context;
+use crate::time_window::{self, window};
 use crate::tools::{Hints, ToolError, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
@@ -100,51 +100,6 @@ pub struct Window {
     pub until: String,
 }
 
-/// The half-open window `[since, until)` the arguments describe.
-pub fn window(
-    now: DateTime<Utc>,
-    days_window: Option<u32>,
-    offset: Option<u32>,
-    since: Option<&str>,
-    until: Option<&str>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), ToolError> {
-    if (since.is_some() || until.is_some()) && (days_window.is_some() || offset.is_some()) {
-        return Err(ToolError::invalid_argument(
-            "invalid arguments: give either `days_window`/`offset` or `since`/`until`, not both",
-        ));
-    }
-    if since.is_some() || until.is_some() {
-        let until = match until {
-            Some(u) => parse_bound("until", u)?,
-            None => now,
-        };
-        let since = match since {
-            Some(s) => parse_bound("since", s)?,
-            None => (until - TimeDelta::days(3)).max(times::earliest()),
-        };
-        if since >= until {
-            return Err(ToolError::invalid_argument(
-                "invalid argument `since`: it must be before `until`",
-            ));
-        }
-        return Ok((since, until));
-    }
-    let days = days_window.unwrap_or(3);
-    if !(1..=365).contains(&days) {
-        return Err(ToolError::invalid_argument(
-            "invalid argument `days_window`: use 1 to 365 days",
-        ));
-    }
-    let offset = offset.unwrap_or(0);
-    if offset > 3650 {
-        return Err(ToolError::invalid_argument(
-            "invalid argument `offset`: use 0 to 3650 days",
-        ));
-    }
-    let until = now - TimeDelta::days(offset.into());
-    Ok((until - TimeDelta::days(days.into()), until))
-}
-
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
@@ -184,8 +139,8 @@ impl PageToken {
             .and_then(|bytes| serde_json::from_slice::<Self>(&bytes).ok())
             // A hand-made token must not smuggle a year-0 window past `since`'s checks.
             .filter(|t| {
-                times::check_bound("page_token", t.since).is_ok()
-                    && times::check_bound("page_token", t.until).is_ok()
+                time_window::check_bound("page_token", t.since).is_ok()
+                    && time_window::check_bound("page_token", t.until).is_ok()
             })
             .ok_or_else(|| {
                 ToolError::invalid_argument(
@@ -361,17 +316,6 @@ mod tests {
             window_filter(a0, b0),
             r#"create_time > "2026-11-19T11:59:59.999999999Z" AND create_time < "2026-11-26T12:00:00.000000000Z""#
         );
-    }
-
-    #[test]
-    fn window_arguments_are_checked() {
-        let now = Utc::now();
-        assert!(window(now, Some(0), None, None, None).is_err());
-        assert!(window(now, Some(3), None, Some("2026-01-01"), None).is_err());
-        let e = window(now, None, None, Some("yesterday"), None).unwrap_err();
-        assert!(e.message.contains("`since`"));
-        let (s, u) = window(now, None, None, Some("2026-01-01"), Some("2026-01-02")).unwrap();
-        assert_eq!(u - s, TimeDelta::days(1));
     }
 
     #[test]

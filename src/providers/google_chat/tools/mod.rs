@@ -15,7 +15,6 @@ pub mod files;
 pub mod reactions;
 pub mod threads;
 // `since`/`until` and other time bounds, checked before any request.
-pub mod times;
 // Search, mentions and catch-up: unread, mark read, conversation summaries (issue 3).
 pub mod catchup;
 pub mod fanout;

@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use super::super::models::{Message, Space};
 use super::fanout::{
-    Searched, days_window, fetch_window, resolve_spaces, searched, space_label, space_names,
-    time_of,
+    Searched, fetch_window, resolve_spaces, searched, space_label, space_names, time_of,
 };
 use super::views::{MessageView, message_views};
 use crate::providers::google_chat::Context;
 use crate::search::{Mode, snippet};
+use crate::time_window::last_days;
 use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;
@@ -169,7 +169,7 @@ pub async fn search_messages(
         Some(t) if t.fingerprint != print => return Err(bad_token()),
         Some(t) => (t.since, t.until, t.offset),
         None => {
-            let (s, u) = days_window(args.days_window, 7, 90)?;
+            let (s, u) = last_days(args.days_window, 7, 90)?;
             (s, u, 0)
         }
     };
@@ -308,7 +308,7 @@ pub async fn get_my_mentions(
     ctx: Arc<Context>,
     args: MentionsArgs,
 ) -> Result<MentionsResult, ToolError> {
-    let (since, until) = days_window(args.days_window, 7, 90)?;
+    let (since, until) = last_days(args.days_window, 7, 90)?;
     let wanted = space_names(args.spaces.as_deref())?;
     let limit = args.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {

@@ -21,10 +21,11 @@ use super::super::people::Sender;
 use super::members::{
     MAX_PAGE, READ_SCOPES, collect_memberships, human_users, list_memberships, named,
 };
-use super::messages::{Window, window, window_filter};
+use super::messages::{Window, window_filter};
 use super::people::{UserRef, find_dm, get_membership, parse_user, require_any_scope};
 use super::views::SpaceView;
 use crate::providers::google_chat::Context;
+use crate::time_window::window;
 use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 use super::GOOGLE_CHAT as P;

@@ -19,10 +19,12 @@ use super::super::models::{ConversationInfo, Message, MessageList};
 use super::super::mrkdwn::{self, Mention};
 use super::super::paging::{self, Paging};
 use super::super::ts;
+use super::channels::check_channel;
 use super::views::{MessageView, message_views};
-use super::window::{channel_name, check_channel, days_window, window_messages};
+use super::window::{channel_name, window_messages};
 use crate::providers::ProviderId;
 use crate::providers::slack::Context;
+use crate::time_window::last_days;
 use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 const P: Option<ProviderId> = Some(ProviderId::Slack);
@@ -381,7 +383,7 @@ pub async fn get_my_mentions(
             "invalid argument `days_window`: use 1 to 90 days",
         ));
     }
-    let since = days_window(args.days_window, 7)?;
+    let (since, _) = last_days(args.days_window, 7, 365)?;
     check_channels(args.channels.as_deref())?;
     let limit = args.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {

@@ -265,7 +265,7 @@ pub fn about(target: &ChannelRef) -> impl Fn(SlackError) -> ToolError + use<> {
 
 /// A `channel` argument worth resolving: not empty, not absurdly long.
 pub fn check_channel(channel: &str) -> Result<(), ToolError> {
-    if channel.trim().is_empty() {
+    if channel.trim().trim_start_matches('#').is_empty() {
         return Err(ToolError::invalid_argument(
             "invalid argument `channel`: pass a conversation id (C…, G…, D…) or a name like `#eng`",
         ));

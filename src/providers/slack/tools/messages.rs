@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,6 +19,7 @@ use super::channels::{about, check_channel};
 use super::views::{MessageView, message_views};
 use crate::providers::ProviderId;
 use crate::providers::slack::Context;
+use crate::time_window::window;
 use crate::tools::{Hints, ToolError, ToolSpec};
 
 const P: Option<ProviderId> = Some(ProviderId::Slack);
@@ -96,72 +97,6 @@ pub struct MessagesResult {
 pub struct Window {
     pub since: String,
     pub until: String,
-}
-
-/// The half-open window `[since, until)` the arguments describe.
-pub fn window(
-    now: DateTime<Utc>,
-    days_window: Option<u32>,
-    offset: Option<u32>,
-    since: Option<&str>,
-    until: Option<&str>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), ToolError> {
-    if (since.is_some() || until.is_some()) && (days_window.is_some() || offset.is_some()) {
-        return Err(ToolError::invalid_argument(
-            "invalid arguments: give either `days_window`/`offset` or `since`/`until`, not both",
-        ));
-    }
-    if since.is_some() || until.is_some() {
-        let until = match until {
-            Some(u) => parse_time("until", u)?,
-            None => now,
-        };
-        let since = match since {
-            Some(s) => parse_time("since", s)?,
-            None => until - TimeDelta::days(3),
-        };
-        if since >= until {
-            return Err(ToolError::invalid_argument(
-                "invalid argument `since`: it must be before `until`",
-            ));
-        }
-        return Ok((since, until));
-    }
-    let days = days_window.unwrap_or(3);
-    if !(1..=365).contains(&days) {
-        return Err(ToolError::invalid_argument(
-            "invalid argument `days_window`: use 1 to 365 days",
-        ));
-    }
-    let offset = offset.unwrap_or(0);
-    if offset > 3650 {
-        return Err(ToolError::invalid_argument(
-            "invalid argument `offset`: use 0 to 3650 days",
-        ));
-    }
-    let until = now - TimeDelta::days(offset.into());
-    Ok((until - TimeDelta::days(days.into()), until))
-}
-
-fn parse_time(param: &str, value: &str) -> Result<DateTime<Utc>, ToolError> {
-    let parsed = DateTime::parse_from_rfc3339(value.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc())
-        });
-    match parsed {
-        Some(t) if (1970..=9999).contains(&t.year()) => Ok(t),
-        Some(_) => Err(ToolError::invalid_argument(format!(
-            "invalid argument `{param}`: `{value}` is outside the years 1970 to 9999; pass a date in that range"
-        ))),
-        None => Err(ToolError::invalid_argument(format!(
-            "invalid argument `{param}`: `{value}` is not a date; use RFC 3339 like 2026-11-20T09:00:00Z or 2026-11-20"
-        ))),
-    }
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -426,35 +361,6 @@ pub async fn get_thread(ctx: Arc<Context>, args: GetThreadArgs) -> Result<Thread
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn windows_are_exact_and_do_not_overlap() {
-        let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let (a0, b0) = window(now, Some(7), None, None, None).unwrap();
-        let (a1, b1) = window(now, Some(7), Some(7), None, None).unwrap();
-        assert_eq!(b0 - a0, TimeDelta::days(7));
-        assert_eq!(b1, a0);
-        assert_eq!(b1 - a1, TimeDelta::days(7));
-    }
-
-    #[test]
-    fn window_arguments_are_checked() {
-        let now = Utc::now();
-        assert!(window(now, Some(0), None, None, None).is_err());
-        assert!(window(now, Some(366), None, None, None).is_err());
-        assert!(window(now, None, Some(4000), None, None).is_err());
-        assert!(window(now, Some(3), None, Some("2026-01-01"), None).is_err());
-        let e = window(now, None, None, Some("yesterday"), None).unwrap_err();
-        assert!(e.message.contains("`since`"), "{}", e.message);
-        let e = window(now, None, None, Some("1969-12-31"), None).unwrap_err();
-        assert!(e.message.contains("1970"), "{}", e.message);
-        let e = window(now, None, None, Some("2026-02-01"), Some("2026-01-01")).unwrap_err();
-        assert!(e.message.contains("`since`"), "{}", e.message);
-        let (s, u) = window(now, None, None, Some("2026-01-01"), Some("2026-01-02")).unwrap();
-        assert_eq!(u - s, TimeDelta::days(1));
-    }
 
     #[test]
     fn cursors_carry_their_window_and_reject_anything_else() {

@@ -16,13 +16,12 @@ use super::super::models::{AuthTest, User, UserInfo};
 use super::super::paging::{self, Paging};
 use super::super::ts;
 use super::super::users::{Person, is_user_id};
+use super::channels::check_channel;
 use super::views::{ChannelView, PersonView};
-use super::window::{
-    Participant, channel_name, channel_view, check_channel, count_posters, days_window,
-    window_messages,
-};
+use super::window::{Participant, channel_name, channel_view, count_posters, window_messages};
 use crate::providers::ProviderId;
 use crate::providers::slack::Context;
+use crate::time_window::last_days;
 use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 const P: Option<ProviderId> = Some(ProviderId::Slack);
@@ -407,7 +406,7 @@ pub async fn get_conversation_participants(
     args: ParticipantsArgs,
 ) -> Result<ParticipantsResult, ToolError> {
     check_channel(&args.channel)?;
-    let since = days_window(args.days_window, 7)?;
+    let (since, _) = last_days(args.days_window, 7, 365)?;
     let client = ctx.client(args.account.as_deref())?;
     let channel = ctx
         .state

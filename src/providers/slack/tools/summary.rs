@@ -8,12 +8,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::super::ts;
+use super::channels::check_channel;
 use super::views::{ChannelView, MessageView, message_views};
-use super::window::{
-    Participant, channel_view, check_channel, count_posters, days_window, window_messages,
-};
+use super::window::{Participant, channel_view, count_posters, window_messages};
 use crate::providers::ProviderId;
 use crate::providers::slack::Context;
+use crate::time_window::last_days;
 use crate::tools::{Hints, ToolError, ToolSpec};
 
 const P: Option<ProviderId> = Some(ProviderId::Slack);
@@ -76,7 +76,7 @@ pub async fn summarize_conversation(
     args: SummarizeArgs,
 ) -> Result<ConversationSummary, ToolError> {
     check_channel(&args.channel)?;
-    let since = days_window(args.days_window, 7)?;
+    let (since, _) = last_days(args.days_window, 7, 365)?;
     let limit = args.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
         return Err(ToolError::invalid_argument(

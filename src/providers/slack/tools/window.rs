@@ -1,10 +1,8 @@
-//! The window of a conversation that several tools read: arguments checked the same way
-//! (`channel`, `days_window`), its messages since a time with thread replies fetched, who
+//! The window of a conversation that several tools read: its messages since a time with thread replies fetched, who
 //! posted them, and the conversation's view.
 
 use std::collections::HashMap;
 
-use chrono::{Duration, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -18,16 +16,6 @@ use super::views::ChannelView;
 use crate::providers::slack::Context;
 use crate::tools::ToolError;
 
-/// Checks `channel` before any request: an id or a name, not empty.
-pub fn check_channel(input: &str) -> Result<(), ToolError> {
-    if input.trim().trim_start_matches('#').is_empty() {
-        return Err(ToolError::invalid_argument(
-            "invalid argument `channel`: pass a conversation id like `C0123ABCD` or a name like `#eng`",
-        ));
-    }
-    Ok(())
-}
-
 /// `#eng`, or the DM partner's name, for a resolved conversation.
 pub fn channel_name(c: &ChannelRef) -> String {
     match (&c.name, c.kind) {
@@ -35,17 +23,6 @@ pub fn channel_name(c: &ChannelRef) -> String {
         (Some(n), _) => n.clone(),
         (None, _) => c.id.clone(),
     }
-}
-
-/// Checks `days_window` (1–365) and returns the window's start.
-pub fn days_window(days: Option<u32>, default: u32) -> Result<chrono::DateTime<Utc>, ToolError> {
-    let days = days.unwrap_or(default);
-    if !(1..=365).contains(&days) {
-        return Err(ToolError::invalid_argument(
-            "invalid argument `days_window`: use 1 to 365 days",
-        ));
-    }
-    Ok(Utc::now() - Duration::days(i64::from(days)))
 }
 
 /// Every message in `channel` since `oldest` (newest first), thread replies included
@@ -180,14 +157,6 @@ pub async fn channel_view(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn days_window_is_checked() {
-        assert!(days_window(Some(0), 7).is_err());
-        assert!(days_window(Some(366), 7).is_err());
-        let start = days_window(None, 7).unwrap();
-        assert!((Utc::now() - start).num_days() == 7);
-    }
 
     #[test]
     fn counts_posters_most_active_first() {
