@@ -11,7 +11,9 @@ use chatkey::providers::slack::emulator::EmulatorConfig;
 use chatkey::providers::slack::emulator::data::{ENG, PRIYA};
 use serde_json::{Value, json};
 
-use crate::support::{Client, SlackWorld, connect, ok, signed_in_slack_world, tool_error};
+use crate::support::{
+    Client, SlackWorld, confine_files, connect, ok, signed_in_slack_world, tool_error,
+};
 
 struct Setup {
     world: SlackWorld,
@@ -24,19 +26,7 @@ struct Setup {
 /// (`outside`) holding a secret the tools must never read.
 async fn setup() -> Setup {
     let world = signed_in_slack_world(EmulatorConfig::default()).await;
-    let allowed = world.dir.path().join("work");
-    let outside = world.dir.path().join("private");
-    std::fs::create_dir_all(&allowed).unwrap();
-    std::fs::create_dir_all(&outside).unwrap();
-    std::fs::write(outside.join("secret.txt"), "api_key=hunter2\n").unwrap();
-    let config = world.paths.config_file();
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "\n[files]\nallowed_dirs = [{:?}]\n",
-        allowed.display().to_string()
-    ));
-    std::fs::write(&config, text).unwrap();
-    world.app.reload().await.unwrap();
+    let (allowed, outside) = confine_files(world.dir.path(), &world.paths, &world.app).await;
     let client = connect(&world.app, SessionOptions::default()).await;
     Setup {
         world,

@@ -120,21 +120,17 @@ pub async fn download_attachment(
     let downloaded = client.download(&url, limit).await?;
     let bytes = downloaded.bytes;
     let size = bytes.len() as u64;
-    let Some(target) = target else {
-        let content =
-            as_text(bytes).ok_or_else(|| needs_save_to(&file_name, &content_type, &ctx))?;
-        return Ok(DownloadResult {
-            channel: channel.id,
-            ts,
-            file_id: file.id,
-            file_name,
-            content_type,
-            bytes: size,
-            saved_to: None,
-            content: Some(content),
-        });
+    let (saved_to, content) = match target {
+        Some(target) => {
+            let saved = blocking(move || target.write(&bytes)).await?;
+            (Some(saved.display().to_string()), None)
+        }
+        None => {
+            let text =
+                as_text(bytes).ok_or_else(|| needs_save_to(&file_name, &content_type, &ctx))?;
+            (None, Some(text))
+        }
     };
-    let saved = blocking(move || target.write(&bytes)).await?;
     Ok(DownloadResult {
         channel: channel.id,
         ts,
@@ -142,8 +138,8 @@ pub async fn download_attachment(
         file_name,
         content_type,
         bytes: size,
-        saved_to: Some(saved.display().to_string()),
-        content: None,
+        saved_to,
+        content,
     })
 }
 
