@@ -442,13 +442,35 @@ async fn share_a_log_as_a_code_block() {
         "the file's fences are broken: {body}"
     );
     // The raw text Slack stored has the markup escaped: no one is notified.
+    let token = s
+        .world
+        .emulator
+        .knobs()
+        .mint_tokens(PRIYA, &["channels:history"])
+        .unwrap()
+        .access_token;
+    let raw: Value = reqwest::Client::new()
+        .post(format!(
+            "{}/conversations.history",
+            s.world.emulator.api_url()
+        ))
+        .bearer_auth(&token)
+        .form(&[
+            ("channel", ENG),
+            ("latest", shared["ts"].as_str().unwrap()),
+            ("inclusive", "true"),
+            ("limit", "1"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored = raw["messages"][0]["text"].as_str().unwrap();
     assert!(
-        s.world
-            .emulator
-            .knobs()
-            .request_log()
-            .iter()
-            .any(|r| r.api_method == "chat.postMessage")
+        stored.contains("&lt;!channel&gt; pool exhausted &amp; retrying"),
+        "{stored}"
     );
 
     // A log bigger than one message is cut at a line and says so; into a thread.
