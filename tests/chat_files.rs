@@ -11,7 +11,7 @@ use chatkey::providers::google_chat::emulator::data;
 use chatkey::providers::google_chat::models_attachments::related_body;
 use serde_json::{Value, json};
 
-use crate::support::{Client, World, connect, ok, signed_in_world, tool_error};
+use crate::support::{Client, World, confine_files, connect, ok, signed_in_world, tool_error};
 
 struct Setup {
     world: World,
@@ -24,19 +24,7 @@ struct Setup {
 /// (`outside`) holding a secret the tools must never read.
 async fn setup() -> Setup {
     let world = signed_in_world(Default::default()).await;
-    let allowed = world.dir.path().join("work");
-    let outside = world.dir.path().join("private");
-    std::fs::create_dir_all(&allowed).unwrap();
-    std::fs::create_dir_all(&outside).unwrap();
-    std::fs::write(outside.join("secret.txt"), "api_key=hunter2\n").unwrap();
-    let config = world.paths.config_file();
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "\n[files]\nallowed_dirs = [{:?}]\n",
-        allowed.display().to_string()
-    ));
-    std::fs::write(&config, text).unwrap();
-    world.app.reload().await.unwrap();
+    let (allowed, outside) = confine_files(world.dir.path(), &world.paths, &world.app).await;
     let client = connect(&world.app, SessionOptions::default()).await;
     Setup {
         world,

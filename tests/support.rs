@@ -296,3 +296,27 @@ pub fn keyring_ready(test: &str) -> bool {
         }
     }
 }
+
+/// Confines the file tools of `app` (whose profile is `paths`) to a new directory `work`
+/// under `root`, beside a directory `private` holding a secret (`secret.txt`,
+/// `api_key=hunter2`) the tools must never read; returns `(work, private)`.
+pub async fn confine_files(
+    root: &Path,
+    paths: &Paths,
+    app: &App,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let allowed = root.join("work");
+    let outside = root.join("private");
+    std::fs::create_dir_all(&allowed).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "api_key=hunter2\n").unwrap();
+    let config = paths.config_file();
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[files]\nallowed_dirs = [{:?}]\n",
+        allowed.display().to_string()
+    ));
+    std::fs::write(&config, text).unwrap();
+    app.reload().await.unwrap();
+    (allowed, outside)
+}

@@ -57,6 +57,9 @@ mod files_confinement;
 // The Slack tools for conversations, messages, writes and reactions against the emulator.
 mod slack_tools_a;
 
+// The Slack file tools (upload, download, share content) and their confinement.
+mod slack_files;
+
 // Signing in to Slack through the emulator: PKCE user token, identity, rotation, port taken.
 mod slack_signin;
 

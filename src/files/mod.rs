@@ -10,6 +10,7 @@
 //! cannot redirect the read. Writes go to a 0600 temporary file in the checked directory and
 //! are renamed into place, never over an existing file unless asked.
 
+pub mod code_block;
 mod open;
 mod write;
 
@@ -21,12 +22,58 @@ pub use write::WriteTarget;
 use crate::config::FilesConfig;
 use crate::tools::{ToolError, ToolErrorKind};
 
-/// Google Chat's limit for one attachment.
+/// The largest file an upload sends or a download saves (Google Chat's limit for one
+/// attachment; Slack's 1 GB is larger, and files that size do not belong in a chat anyway).
 pub const MAX_UPLOAD_BYTES: u64 = 200 * 1024 * 1024;
 /// How much of a file `share_file_content` reads; a message holds 32,000 bytes anyway.
 pub const MAX_SHARE_BYTES: u64 = 1024 * 1024;
 /// The largest text a download returns inline instead of saving to a file.
 pub const MAX_INLINE_BYTES: u64 = 256 * 1024;
+
+/// The confinement `files` (the `[files]` section of `config_file`) describes for this user,
+/// with the home directory as the default root and what `~` means; call it on every tool call.
+pub fn confinement(files: &FilesConfig, config_file: &Path) -> Result<Confinement, ToolError> {
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned());
+    Confinement::new(files, home.as_deref(), config_file)
+}
+
+/// Runs blocking file work (opening, reading, saving) off the async runtime.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ToolError> + Send + 'static,
+) -> Result<T, ToolError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        ToolError::internal(format!("file work stopped unexpectedly ({e}); try again"))
+    })?
+}
+
+/// Text an assistant can read: UTF-8 without NUL bytes.
+pub fn as_text(bytes: Vec<u8>) -> Option<String> {
+    if bytes.contains(&0) {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Whether a file of `content_type` is binary whatever its bytes say (images, archives,
+/// office documents), so a download is not even tried as text.
+pub fn is_binary_type(content_type: &str) -> bool {
+    let t = content_type.to_ascii_lowercase();
+    ["image/", "audio/", "video/", "font/"]
+        .iter()
+        .any(|p| t.starts_with(p))
+        || matches!(
+            t.as_str(),
+            "application/pdf" | "application/zip" | "application/gzip" | "application/x-tar"
+        )
+        || t.starts_with("application/vnd.")
+}
+
+/// The last component of `path`, for naming an uploaded file.
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into())
+}
 
 /// The allowed directories, resolved for one tool call (they are re-read each call so a
 /// config change or a directory created later takes effect at once).

@@ -7,7 +7,9 @@
 //! shared `http::send_with_retry`), retries once with a fresh token when Slack answers
 //! `invalid_auth` or `token_expired` (the token may have died between the check and the
 //! call), and reads Slack's `{"ok": false, "error": …}` envelope into an error that says what
-//! to do. `download` fetches files Slack keeps the same way, and only from Slack's hosts.
+//! to do. `download` fetches files Slack keeps the same way, and only from Slack's hosts; a
+//! sign-in page instead of the file gets one fresh-token retry, then an error that says why.
+//! The upload flow (`upload.rs`) stands on `call` too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +94,10 @@ impl SlackClient {
 
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// The key this account's caches and pacing live under.
@@ -251,38 +257,45 @@ impl SlackClient {
                 "that file is stored outside Slack, and chatkey sends your Slack sign-in only to Slack: open the file's own link instead",
             )));
         }
-        let token = self.account.access_token().await?;
-        let mut response = send_with_retry(&self.retry, true, || {
-            self.http
-                .get(url.clone())
-                .bearer_auth(token.expose_secret())
-        })
-        .await
-        .map_err(|e| {
-            SlackError::Other(ToolError::new(
-                ToolErrorKind::Unavailable,
-                format!("could not reach Slack ({e}); check the network and try again"),
-            ))
-        })?;
-        let status = response.status();
+        let mut refreshed = false;
+        let (mut response, status) = loop {
+            let token = self.account.access_token().await?;
+            let response = send_with_retry(&self.retry, true, || {
+                self.http
+                    .get(url.clone())
+                    .bearer_auth(token.expose_secret())
+                    .timeout(super::upload::TRANSFER_TIMEOUT)
+            })
+            .await
+            .map_err(|e| {
+                SlackError::Other(ToolError::new(
+                    ToolErrorKind::Unavailable,
+                    format!(
+                        "could not reach Slack ({}); check the network and try again",
+                        e.without_url()
+                    ),
+                ))
+            })?;
+            let status = response.status();
+            if !is_sign_in_page(&url, &response) {
+                break (response, status);
+            }
+            // Slack sends a token it does not take to the sign-in page rather than answering
+            // 401. The token may have expired since it was checked: one fresh try, unless the
+            // sign-in is known to lack the scope.
+            let has_scope = self.has_scope("files:read");
+            if refreshed || has_scope == Some(false) {
+                return Err(SlackError::Other(sign_in_page(has_scope)));
+            }
+            tracing::debug!("Slack answered a download with its sign-in page; refreshing once");
+            self.account.token_rejected(&token).await;
+            refreshed = true;
+        };
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let login_page = status.is_redirection()
-            || (content_type
-                .as_deref()
-                .is_some_and(|c| c.starts_with("text/html"))
-                && !url.path().ends_with(".html")
-                && !url.path().ends_with(".htm"));
-        if login_page {
-            // What Slack answers when the token may not read files.
-            return Err(SlackError::Other(ToolError::new(
-                ToolErrorKind::PermissionDenied,
-                "Slack answered with its sign-in page instead of the file: the sign-in needs the `files:read` permission; add it to your Slack app's user token scopes (see `chatkey setup slack --print-manifest`) and run `chatkey login slack` again",
-            )));
-        }
         if !status.is_success() {
             let (kind, what) = match status.as_u16() {
                 404 | 410 => (ToolErrorKind::NotFound, "Slack has no such file any more"),
@@ -302,7 +315,8 @@ impl SlackClient {
         }
         let too_big = || {
             SlackError::Other(ToolError::invalid_argument(format!(
-                "the file is larger than the {max_bytes} bytes chatkey may download"
+                "the file is larger than the {} chatkey may download here",
+                crate::files::human_size(max_bytes)
             )))
         };
         if response.content_length().is_some_and(|n| n > max_bytes) {
@@ -325,6 +339,36 @@ impl SlackClient {
             content_type,
         })
     }
+}
+
+impl SlackClient {
+    /// Whether the sign-in was granted `scope`, when the account record knows its scopes.
+    pub fn has_scope(&self, scope: &str) -> Option<bool> {
+        let scopes = &self.account.record().scopes;
+        (!scopes.is_empty()).then(|| scopes.iter().any(|s| s == scope))
+    }
+}
+
+/// Whether a download was answered with the workspace's sign-in page (a redirect, or an HTML
+/// page where a file was asked for) instead of the file.
+fn is_sign_in_page(url: &Url, response: &reqwest::Response) -> bool {
+    let html = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html"));
+    let path = url.path().to_ascii_lowercase();
+    response.status().is_redirection()
+        || (html && !path.ends_with(".html") && !path.ends_with(".htm"))
+}
+
+fn sign_in_page(has_scope: Option<bool>) -> ToolError {
+    let message = if has_scope == Some(true) {
+        "Slack answered with its sign-in page instead of the file, although this sign-in has `files:read`: the file may have been deleted or made private; check it in Slack, and if it opens there, run `chatkey login slack` again"
+    } else {
+        "Slack answered with its sign-in page instead of the file: the sign-in needs the `files:read` permission; add it to your Slack app's user token scopes (see `chatkey setup slack --print-manifest`) and run `chatkey login slack` again"
+    };
+    ToolError::new(ToolErrorKind::PermissionDenied, message)
 }
 
 /// An answer that is not Slack's envelope: a proxy's error page, a 5xx, an outage.

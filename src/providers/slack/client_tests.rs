@@ -424,3 +424,39 @@ async fn a_rate_limit_said_in_a_200_answer_holds_the_method_too() {
         .await;
     assert!(held.elapsed() >= std::time::Duration::from_millis(900));
 }
+
+#[tokio::test]
+async fn a_sign_in_page_gets_one_fresh_token_before_it_is_an_error() {
+    // An expired token is sent to the sign-in page too: a fresh one fetches the file.
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    let slack = FakeSlack::start(move |r| {
+        if count.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Reply::raw(302, "");
+        }
+        assert_eq!(r.authorization.as_deref(), Some("Bearer xoxe.xoxp-2"));
+        Reply {
+            content_type: "text/plain",
+            ..Reply::raw(200, "the file")
+        }
+    })
+    .await;
+    let file = slack
+        .client()
+        .download(&slack.file_url("T1-F1/a.txt"), 1024)
+        .await
+        .unwrap();
+    assert_eq!(file.bytes, b"the file");
+    assert_eq!(slack.tokens_issued(), 2);
+
+    // A sign-in page every time: one retry, then the error, and no loop.
+    let slack = FakeSlack::start(|_| Reply::raw(302, "")).await;
+    let err = slack
+        .client()
+        .download(&slack.file_url("T1-F1/a.txt"), 1024)
+        .await
+        .unwrap_err();
+    assert!(ToolError::from(err).message.contains("`files:read`"));
+    assert_eq!(slack.requests().len(), 2);
+    assert_eq!(slack.tokens_issued(), 2);
+}

@@ -2,7 +2,8 @@
 //! app manifest people create chatkey's Slack app from; the config section), and the layer
 //! Slack's tools stand on. `client` is the one authenticated-request path to the Web API
 //! (pacing by `rate`, retries, one fresh-token retry, `errors` that say what to do), `paging`
-//! follows cursors, `models` are the wire types, `endpoints` builds the URLs; `mrkdwn` and
+//! follows cursors, `models` are the wire types, `endpoints` builds the URLs, `upload` is
+//! Slack's three-step file upload; `mrkdwn` and
 //! `emoji` turn Slack's text and reaction names into what a person reads and back; `users` and
 //! `channels` are the caches that turn ids into names and names into ids; `ts` reads message
 //! timestamps. `SlackState` holds what all calls and sessions share. `emulator` stands in for
@@ -26,6 +27,7 @@ pub mod signin;
 mod state;
 pub mod tools;
 pub mod ts;
+pub mod upload;
 pub mod users;
 
 #[cfg(test)]

@@ -99,6 +99,35 @@ pub struct File {
     pub url_private: Option<String>,
     pub url_private_download: Option<String>,
     pub permalink: Option<String>,
+    /// Where it was shared (files.info only), by conversation id.
+    pub shares: FileShares,
+}
+
+/// files.info's `shares`: the messages that carry a file, under `public` for public channels
+/// and `private` for the rest.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct FileShares {
+    pub public: std::collections::BTreeMap<String, Vec<FileShare>>,
+    pub private: std::collections::BTreeMap<String, Vec<FileShare>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct FileShare {
+    pub ts: String,
+    pub thread_ts: Option<String>,
+}
+
+impl FileShares {
+    /// The messages in `channel` that carry the file.
+    pub fn in_channel(&self, channel: &str) -> impl Iterator<Item = &FileShare> {
+        self.public
+            .get(channel)
+            .into_iter()
+            .chain(self.private.get(channel))
+            .flatten()
+    }
 }
 
 /// A bot's profile on a message it posted.

@@ -134,6 +134,13 @@ impl FakeSlack {
         url.to_string()
     }
 
+    /// An upload URL on this server (recorded as method `upload/<key>`).
+    pub fn upload_url(&self, key: &str) -> String {
+        let mut url = self.endpoints.api_url.clone();
+        url.set_path(&format!("/upload/{key}"));
+        url.to_string()
+    }
+
     /// A server whose Web API answers with `handler`.
     pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> FakeSlack {
         let shared = Shared {
@@ -147,6 +154,7 @@ impl FakeSlack {
             .route("/token", post(token))
             .route("/api/{method}", post(api))
             .route("/files-pri/{*path}", axum::routing::get(file))
+            .route("/upload/{*path}", post(upload))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -284,6 +292,16 @@ async fn file(
         Bytes::new(),
     )
     .await
+}
+
+/// Upload URLs: recorded as method `upload/<key>`, with the bytes as the body.
+async fn upload(
+    State(shared): State<Shared>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    api(State(shared), Path(format!("upload/{key}")), headers, body).await
 }
 
 async fn api(

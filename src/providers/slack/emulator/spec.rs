@@ -184,10 +184,6 @@ impl SlackSpecs {
     /// One line of the emulator's request log (JSON).
     pub fn check_log_line(&self, line: &Value) -> Result<(), String> {
         let method = line["api_method"].as_str().unwrap_or("");
-        if method.is_empty() {
-            // Upload URLs, downloads and the consent form are URLs Slack mints, not methods.
-            return Ok(());
-        }
         let params: Vec<String> = line["params"]
             .as_array()
             .into_iter()
@@ -195,6 +191,9 @@ impl SlackSpecs {
             .filter_map(Value::as_str)
             .map(str::to_string)
             .collect();
+        if method.is_empty() {
+            return check_minted_url(line, &params);
+        }
         self.check_request(method, &params)
     }
 
@@ -265,6 +264,41 @@ fn resolve<'a>(doc: &'a Value, ty: &'a Value) -> Option<&'a serde_json::Map<Stri
         "ref" => resolve(doc, doc["defs"].get(ty["name"].as_str()?)?),
         _ => None,
     }
+}
+
+/// A request to a URL Slack hands out rather than a Web API method: an upload URL from
+/// files.getUploadURLExternal (a POST of the bytes, nothing else) or a file's `url_private`
+/// (a GET whose token travels in the `Authorization` header, never in the query).
+fn check_minted_url(line: &Value, params: &[String]) -> Result<(), String> {
+    let path = line["path"].as_str().unwrap_or("");
+    let http = line["http_method"].as_str().unwrap_or("");
+    if path.starts_with(&format!("{}/", super::files::UPLOAD_PATH)) {
+        if http != "POST" || !params.is_empty() {
+            return Err(format!(
+                "{http} {path} with {params:?}: an upload URL takes one POST of the bytes"
+            ));
+        }
+        return Ok(());
+    }
+    if path.starts_with("/files-pri/") {
+        if http != "GET" {
+            return Err(format!("{http} {path}: a file URL is only read"));
+        }
+        // Slack takes the token only in the Authorization header: one in the query may be
+        // sent (a test checks it is refused) but never served.
+        let served = line["status"]
+            .as_u64()
+            .is_some_and(|s| (200..300).contains(&s));
+        if served && params.iter().any(|p| p == "token") {
+            return Err(format!(
+                "{path}: a file served for a token in its query (Slack takes it only in the Authorization header)"
+            ));
+        }
+        return Ok(());
+    }
+    Err(format!(
+        "{http} {path} is neither a Web API method nor a URL Slack hands out"
+    ))
 }
 
 fn documented_field(method: &str, path: &str) -> bool {
@@ -412,10 +446,20 @@ mod tests {
                 .is_err()
         );
         assert!(s.check_request("chat.postMsg", &[]).is_err());
-        assert!(
-            s.check_log_line(&json!({"api_method": "", "params": ["x"]}))
-                .is_ok()
-        );
+        let minted = |http: &str, path: &str, params: Value| {
+            s.check_log_line(&json!({"api_method": "", "http_method": http, "path": path,
+                "params": params, "status": 200}))
+        };
+        let upload = format!("{}/KEY", super::super::files::UPLOAD_PATH);
+        assert!(minted("POST", &upload, json!([])).is_ok());
+        assert!(minted("POST", &upload, json!(["token"])).is_err());
+        assert!(minted("GET", "/files-pri/T1-F1/a.txt", json!([])).is_ok());
+        assert!(minted("GET", "/files-pri/T1-F1/a.txt", json!(["token"])).is_err());
+        assert!(minted("POST", "/files-pri/T1-F1/a.txt", json!([])).is_err());
+        assert!(minted("GET", "/elsewhere", json!([])).is_err());
+        let refused = json!({"api_method": "", "http_method": "GET", "path": "/files-pri/T1-F1/a.txt",
+            "params": ["token"], "status": 302});
+        assert!(s.check_log_line(&refused).is_ok(), "sent, and refused");
         assert!(
             s.check_log_line(&json!({"api_method": "chat.postMessage", "params": ["blocks"]}))
                 .is_err()

@@ -5,6 +5,7 @@
 
 pub mod catchup;
 pub mod channels;
+pub mod files;
 pub mod messages;
 pub mod people;
 pub mod reactions;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<ToolSpec<Context>> {
         messages::tools(),
         writes::tools(),
         reactions::tools(),
+        files::tools(),
         people::tools(),
         catchup::tools(),
         summary::tools(),

@@ -24,7 +24,7 @@ use crate::tools::{Hints, ToolError, ToolSpec};
 
 const P: Option<ProviderId> = Some(ProviderId::Slack);
 /// Slack truncates past 40,000 characters; refusing up front changes nothing.
-const MAX_TEXT_CHARS: usize = 40_000;
+pub(super) const MAX_TEXT_CHARS: usize = 40_000;
 const MAX_BATCH: usize = 20;
 
 pub fn tools() -> Vec<ToolSpec<Context>> {
@@ -87,7 +87,7 @@ pub fn tools() -> Vec<ToolSpec<Context>> {
     ]
 }
 
-fn check_text(param: &str, text: &str) -> Result<(), ToolError> {
+pub(super) fn check_text(param: &str, text: &str) -> Result<(), ToolError> {
     if text.trim().is_empty() {
         return Err(ToolError::invalid_argument(format!(
             "invalid argument `{param}`: the message is empty; give it some text"
@@ -110,7 +110,7 @@ struct PostAnswer {
     message: Option<Message>,
 }
 
-async fn resolve(
+pub(super) async fn resolve(
     ctx: &Context,
     client: &SlackClient,
     channel: &str,
@@ -122,7 +122,7 @@ async fn resolve(
 }
 
 /// Fails unless `thread_ts` is a message in `target` that can have replies.
-async fn check_parent(
+pub(super) async fn check_parent(
     client: &SlackClient,
     target: &ChannelRef,
     thread_ts: &str,
@@ -145,7 +145,7 @@ async fn check_parent(
     Ok(())
 }
 
-async fn post(
+pub(super) async fn post(
     ctx: &Context,
     client: &SlackClient,
     target: &ChannelRef,

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::super::super::models::{Attachment, Message};
 use super::super::super::names;
 use super::super::super::not_found::{Kind, Resource};
-use super::{TRANSFER_TIMEOUT, as_text, blocking, confinement, send_raw};
-use crate::files::{self, MAX_INLINE_BYTES, MAX_UPLOAD_BYTES};
+use super::{TRANSFER_TIMEOUT, confinement, send_raw};
+use crate::files::{self, MAX_INLINE_BYTES, MAX_UPLOAD_BYTES, as_text, blocking, is_binary_type};
 use crate::providers::google_chat::Context;
 use crate::tools::{ToolError, ToolErrorKind};
 
@@ -65,18 +65,6 @@ fn parse_download_target(input: &str) -> Result<(String, Option<String>), ToolEr
         return Ok((message, Some(trimmed.to_owned())));
     }
     Ok((names::message(trimmed)?, None))
-}
-
-fn is_binary_type(content_type: &str) -> bool {
-    let t = content_type.to_ascii_lowercase();
-    ["image/", "audio/", "video/", "font/"]
-        .iter()
-        .any(|p| t.starts_with(p))
-        || matches!(
-            t.as_str(),
-            "application/pdf" | "application/zip" | "application/gzip" | "application/x-tar"
-        )
-        || t.starts_with("application/vnd.")
 }
 
 pub async fn download_attachment(

@@ -29,7 +29,7 @@ use super::super::models_attachments::{
 use super::super::names;
 use super::super::not_found::{Kind, Resource};
 use super::messages::check_text;
-use crate::files::{Confinement, MAX_UPLOAD_BYTES};
+use crate::files::{self, Confinement, MAX_UPLOAD_BYTES, blocking, file_name};
 use crate::http::{RetryPolicy, send_with_retry};
 use crate::providers::ProviderId;
 use crate::providers::google_chat::Context;
@@ -90,36 +90,11 @@ pub fn tools() -> Vec<ToolSpec<Context>> {
 
 /// The confinement the current config describes, re-read on every call.
 pub fn confinement(ctx: &Context) -> Result<Confinement, ToolError> {
-    let config = ctx.config();
-    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned());
-    Confinement::new(&config.files, home.as_deref(), &ctx.env.paths.config_file())
-}
-
-/// Text an assistant can read: UTF-8 without NUL bytes.
-pub(super) fn as_text(bytes: Vec<u8>) -> Option<String> {
-    if bytes.contains(&0) {
-        return None;
-    }
-    String::from_utf8(bytes).ok()
-}
-
-/// Runs blocking file work off the async runtime.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ToolError> + Send + 'static,
-) -> Result<T, ToolError> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
-        ToolError::internal(format!("file work stopped unexpectedly ({e}); try again"))
-    })?
+    files::confinement(&ctx.config().files, &ctx.env.paths.config_file())
 }
 
 pub(super) fn thread_of(space: &str, thread: Option<&str>) -> Result<Option<String>, ToolError> {
     thread.map(|t| names::thread(space, t)).transpose()
-}
-
-pub(super) fn file_name(path: &std::path::Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into())
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

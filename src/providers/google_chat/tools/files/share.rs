@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::super::super::names;
 use super::super::messages::check_text;
-use super::{MAX_TEXT_BYTES, as_text, blocking, confinement, file_name, thread_of};
-use crate::files::MAX_SHARE_BYTES;
+use super::{MAX_TEXT_BYTES, confinement, thread_of};
+use crate::files::code_block::{self, CodeBlock, Count, Rules};
+use crate::files::{MAX_SHARE_BYTES, as_text, blocking, file_name};
 use crate::providers::google_chat::Context;
 use crate::tools::ToolError;
 
@@ -132,74 +133,16 @@ fn language_for(file_name: &str) -> &'static str {
     }
 }
 
-struct Post {
-    text: String,
-    truncated: bool,
-    bytes_posted: u64,
-    lines_posted: usize,
-}
+/// Google Chat's code blocks: 32,000 bytes a message, content shown as it is.
+const RULES: Rules = Rules {
+    max: MAX_TEXT_BYTES,
+    count: Count::Bytes,
+    escape: code_block::no_escape,
+};
 
 /// "`name`" then the content in a code block, cut at a line boundary to fit one message.
-fn compose(name: &str, language: &str, content: &str) -> Post {
-    let head = format!("`{name}`\n```{language}\n");
-    let tail = "\n```";
-    // Room for the note a truncated post ends with.
-    let note_room = 120;
-    let budget = MAX_TEXT_BYTES - head.len() - tail.len() - note_room;
-    let (body, posted) = escaped_prefix(content, budget);
-    let truncated = posted < content.len();
-    let lines = content[..posted].lines().count();
-    let mut text = format!("{head}{}{tail}", body.trim_end_matches('\n'));
-    if truncated {
-        text.push_str(&format!(
-            "\n_(truncated: first {lines} of {} lines, {posted} of {} bytes)_",
-            content.lines().count(),
-            content.len()
-        ));
-    }
-    Post {
-        text,
-        truncated,
-        bytes_posted: posted as u64,
-        lines_posted: lines,
-    }
-}
-
-/// The longest prefix of `content` whose escaped form fits `budget` bytes, ending at a line
-/// break when one fits; returns the escaped text and how many bytes of `content` it holds.
-/// Every third backtick in a row gets a zero-width space before it, as
-/// `replace("```", "``\u{200B}`")` would: a "```" inside the file would close the block early.
-fn escaped_prefix(content: &str, budget: usize) -> (String, usize) {
-    const ZWSP: char = '\u{200B}';
-    let mut out = String::new();
-    let mut run = 0;
-    let mut last_line_end: Option<(usize, usize)> = None;
-    for (i, ch) in content.char_indices() {
-        let fence = ch == '`' && run == 2;
-        let extra = if fence { ZWSP.len_utf8() } else { 0 };
-        if out.len() + extra + ch.len_utf8() > budget {
-            return match last_line_end {
-                Some((out_len, consumed)) => {
-                    out.truncate(out_len);
-                    (out, consumed)
-                }
-                None => (out, i),
-            };
-        }
-        if fence {
-            out.push(ZWSP);
-            run = 0;
-        } else if ch == '`' {
-            run += 1;
-        } else {
-            run = 0;
-        }
-        out.push(ch);
-        if ch == '\n' {
-            last_line_end = Some((out.len(), i + 1));
-        }
-    }
-    (out, content.len())
+fn compose(name: &str, language: &str, content: &str) -> CodeBlock {
+    code_block::compose(&format!("`{name}`\n```{language}\n"), content, &RULES)
 }
 
 #[cfg(test)]
