@@ -236,7 +236,7 @@ bench: deps ## run both benchmarks (overhead, search) and print their tables
 # here, a private one on a private bus (with-session.sh --no-display): no Xvfb, no dunst.
 APT_DEMO := dbus gnome-keyring libsecret-tools
 demo: ## build and run `chatkey demo` (private session when no Secret Service here)
-	$(call section,demo: cargo build --bins --no-default-features (headless; the first build takes a few minutes))
+	$(call section,demo: cargo build --bins --no-default-features (headless; the first build takes about 2 minutes on 2 cores))
 	$(CARGO) build --bins --no-default-features
 	$(call section,demo)
 	if $(SESSION) --check 2>/dev/null; then \

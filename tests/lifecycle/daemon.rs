@@ -21,7 +21,7 @@ use crate::support::{off_runtime, profile_paths, store_signed_in_account};
 
 const CHATKEY: &str = env!("CARGO_BIN_EXE_chatkey");
 
-fn keyring_ready(test: &str) -> bool {
+pub(super) fn keyring_ready(test: &str) -> bool {
     let probe = off_runtime(|| {
         KeyringStore::new("chatkey-test-probe".into())
             .and_then(|s| {
@@ -45,35 +45,45 @@ fn keyring_ready(test: &str) -> bool {
 }
 
 /// A private profile signed in to the emulator's primary user, token in the real keyring.
-struct Profile {
+pub(super) struct Profile {
     dir: tempfile::TempDir,
     name: String,
-    paths: Paths,
-    id: AccountId,
+    pub(super) paths: Paths,
+    /// The keyring entry removed on drop.
+    pub(super) id: AccountId,
 }
 
 impl Profile {
     fn new(tag: &str, config_toml: &str, refresh_token: &str) -> Self {
+        let mut p = Self::bare(tag, config_toml);
+        p.id = store_signed_in_account(
+            &p.paths,
+            chatkey::providers::google_chat::emulator::data::PRIMARY_USER,
+            None,
+            refresh_token,
+        );
+        p
+    }
+
+    /// A profile with `config_toml` and no account yet (the caller signs one in and sets `id`).
+    pub(super) fn bare(tag: &str, config_toml: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let name = format!("t-{tag}-{}", std::process::id());
         let paths = profile_paths(dir.path(), &name);
         std::fs::create_dir_all(paths.config_dir()).unwrap();
         std::fs::write(paths.config_file(), config_toml).unwrap();
-        let id = store_signed_in_account(
-            &paths,
-            chatkey::providers::google_chat::emulator::data::PRIMARY_USER,
-            None,
-            refresh_token,
-        );
         Self {
             dir,
             name,
             paths,
-            id,
+            id: AccountId {
+                provider: ProviderId::GoogleChat,
+                email: "nobody@invalid".into(),
+            },
         }
     }
 
-    fn daemon(&self, log: &str) -> Child {
+    pub(super) fn daemon(&self, log: &str) -> Child {
         let root = self.dir.path();
         Command::new(CHATKEY)
             .args(["daemon", "--headless"])
@@ -91,7 +101,7 @@ impl Profile {
     }
 
     /// The account's status once the daemon answers and has refreshed (or given up).
-    async fn settled_account(&self) -> Value {
+    pub(super) async fn settled_account(&self) -> Value {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Ok(reply) = chatkey::daemon::control(&self.paths, ControlRequest::Status).await
@@ -144,7 +154,7 @@ fn mint(emu: &EmulatorHandle) -> (String, String) {
     (t.access_token, t.refresh_token)
 }
 
-fn kill9(mut child: Child) {
+pub(super) fn kill9(mut child: Child) {
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
 }

@@ -2,9 +2,11 @@
 //! per expiry however many calls race, the background refresher keeping calls off the
 //! refresh path, revocation turning into "needs sign-in" (tool error, status, a desktop
 //! notification seen on the session bus), and `chatkey_sign_in` bringing the account back
-//! without a restart. `daemon.rs` does the same with the real daemon process and keyring.
+//! without a restart. `daemon.rs` does the same with the real daemon process and keyring, `slack_daemon.rs` the kill -9
+//! test for Slack's single-use refresh tokens.
 
 mod daemon;
+mod slack_daemon;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
