@@ -31,6 +31,7 @@ ENGINEERING_SPACE_DISPLAY_NAME = "Engineering"
 
 LISTENING = re.compile(r"chatkey emulator listening on (http://127\.0\.0\.1:\d+)/?")
 SNIPPET_START = "[providers.google-chat]"
+SLACK_SNIPPET_START = "[providers.slack]"
 
 # Loopback requests must never go through a proxy from the environment.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -85,15 +86,32 @@ class Emulator:
                 timeout=timeout,
                 what="the blank line that ends the config snippet",
             )
+            slack, _ = proc.wait_for_line(
+                lambda l: l.strip() == SLACK_SNIPPET_START,
+                start=end + 1,
+                timeout=timeout,
+                what=f"the Slack config snippet ({SLACK_SNIPPET_START})",
+            )
+            slack_end, _ = proc.wait_for_line(
+                lambda l: l.strip() == "",
+                start=slack + 1,
+                timeout=timeout,
+                what="the blank line that ends the Slack config snippet",
+            )
         except BaseException:
             proc.stop()
             raise
-        snippet = "\n".join(proc.lines("stdout")[start:end]) + "\n"
-        return cls(proc, base_url, snippet)
+        lines = proc.lines("stdout")
+        snippet = "\n".join(lines[start:end]) + "\n"
+        emulator = cls(proc, base_url, snippet)
+        emulator.slack_snippet = "\n".join(lines[slack:slack_end]) + "\n"
+        return emulator
 
-    def write_config(self, config_dir: Path) -> Path:
+    def write_config(self, config_dir: Path, slack: bool = False) -> Path:
+        """Writes the Google Chat section, and the Slack one too when `slack`."""
         path = config_dir / "config.toml"
-        path.write_text(self.config_snippet, encoding="utf-8")
+        text = self.config_snippet + ("\n" + self.slack_snippet if slack else "")
+        path.write_text(text, encoding="utf-8")
         return path
 
     def config_value(self, key: str) -> str | None:

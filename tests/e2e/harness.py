@@ -93,14 +93,17 @@ class Chatkey:
     def cli(self, *args: str, timeout: float = 60.0, check: bool = True):
         return procs.run([self.bin("chatkey"), *args], self.env, timeout=timeout, check=check)
 
-    def start_emulator(self) -> Emulator:
+    def start_emulator(self, slack: bool = False) -> Emulator:
+        """Starts the emulators and writes the Google Chat config (and Slack's when `slack`)."""
         self.emulator = Emulator.start(self.bin("chatkey"), self.env, self.log_dir)
-        self.emulator.write_config(self.config_dir)
+        self.emulator.write_config(self.config_dir, slack=slack)
         return self.emulator
 
-    def start_login(self, prefix: Sequence[str] = (), name: str = "login") -> procs.Proc:
-        """Starts `[PREFIX...] chatkey login google-chat --no-browser`."""
-        argv = [*prefix, self.bin("chatkey"), "login", "google-chat", "--no-browser"]
+    def start_login(
+        self, prefix: Sequence[str] = (), name: str = "login", provider: str = "google-chat"
+    ) -> procs.Proc:
+        """Starts `[PREFIX...] chatkey login PROVIDER --no-browser`."""
+        argv = [*prefix, self.bin("chatkey"), "login", provider, "--no-browser"]
         return procs.Proc(name, argv, self.env, self.log_dir)
 
     def sign_in_url(self, line: str) -> str | None:
@@ -110,6 +113,8 @@ class Chatkey:
         for url in URL.findall(line):
             url = url.rstrip(".,;")
             if (auth_url and url.startswith(auth_url + "?")) or "/o/oauth2/v2/auth?" in url:
+                return url
+            if url.startswith(self.emulator.base_url) and "/oauth/v2/authorize?" in url:
                 return url
         return None
 
@@ -125,10 +130,10 @@ class Chatkey:
         )
         return http_get(self.sign_in_url(line))
 
-    def login(self, timeout: float = 60.0) -> str:
-        """`chatkey login google-chat --no-browser`, with this test as the browser; it must
+    def login(self, timeout: float = 60.0, provider: str = "google-chat") -> str:
+        """`chatkey login PROVIDER --no-browser`, with this test as the browser; it must
         succeed. Returns its stdout + stderr."""
-        proc = self.start_login()
+        proc = self.start_login(name=f"login-{provider}", provider=provider)
         try:
             status, body = self.act_as_browser(proc, timeout)
             if status != 200:
