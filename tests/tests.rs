@@ -60,6 +60,9 @@ mod slack_tools_a;
 // The Slack file tools (upload, download, share content) and their confinement.
 mod slack_files;
 
+// slack_search_messages: Slack's search for the word modes, history for regex, ranking.
+mod slack_search;
+
 // Signing in to Slack through the emulator: PKCE user token, identity, rotation, port taken.
 mod slack_signin;
 

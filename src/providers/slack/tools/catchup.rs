@@ -91,7 +91,7 @@ fn my_id(client: &SlackClient) -> Result<String, ToolError> {
 }
 
 /// Checks `channels` before any request.
-fn check_channels(channels: Option<&[String]>) -> Result<(), ToolError> {
+pub(super) fn check_channels(channels: Option<&[String]>) -> Result<(), ToolError> {
     if let Some(list) = channels {
         if list.is_empty() || list.len() > 100 {
             return Err(ToolError::invalid_argument(
@@ -110,7 +110,7 @@ fn check_channels(channels: Option<&[String]>) -> Result<(), ToolError> {
 }
 
 /// The conversations asked for, or every one the person is in (archived ones left out).
-async fn conversations(
+pub(super) async fn conversations(
     ctx: &Context,
     client: &SlackClient,
     channels: Option<&[String]>,

@@ -9,6 +9,7 @@ pub mod files;
 pub mod messages;
 pub mod people;
 pub mod reactions;
+pub mod search;
 pub mod summary;
 pub mod views;
 pub mod window;
@@ -25,6 +26,7 @@ pub fn all() -> Vec<ToolSpec<Context>> {
         reactions::tools(),
         files::tools(),
         people::tools(),
+        search::tools(),
         catchup::tools(),
         summary::tools(),
     ];

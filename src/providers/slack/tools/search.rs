@@ -1,0 +1,393 @@
+//! slack_search_messages: Slack's own search, ranked by chatkey's modes.
+//!
+//! Slack can search everything the person sees in one request (search.messages), so the
+//! word modes ask it for the messages holding every word of the query in the window (one
+//! search per conversation when `channels` is given) and rank what comes back locally:
+//! `exact` keeps the whole phrase only, `relevance` and `hybrid` order by the shared rankers.
+//! Slack cannot search a regular expression, so `regex` reads the window's history of each
+//! conversation instead, as get_my_mentions does, and matches locally. The result says which
+//! path was taken and how much was looked at.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::stream::{self, StreamExt};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::super::channels::ChannelRef;
+use super::super::client::SlackClient;
+use super::super::models::{Message, SearchMatch, SearchResult};
+use super::super::ts;
+use super::catchup::{check_channels, conversations};
+use super::views::{MessageView, message_views};
+use super::window::{channel_name, window_messages};
+use crate::providers::ProviderId;
+use crate::providers::slack::Context;
+use crate::search::{Mode, snippet};
+use crate::time_window::last_days;
+use crate::tools::{Hints, ToolError, ToolSpec};
+
+const P: Option<ProviderId> = Some(ProviderId::Slack);
+/// Matches read per search.messages page (Slack's maximum is 100).
+const PAGE: u64 = 100;
+/// Pages read per search (1,000 matches); more is reported as `truncated`.
+const MAX_PAGES: u64 = 10;
+/// Messages read per conversation in `regex` mode.
+const SCAN_CAP: usize = 2000;
+const CONCURRENT: usize = 4;
+const SNIPPET_CHARS: usize = 160;
+
+pub fn tools() -> Vec<ToolSpec<Context>> {
+    vec![ToolSpec::new(
+        "slack_search_messages",
+        "Search Slack messages",
+        "Search the signed-in person's Slack messages of the last `days_window` days (default 7, max 90) in every \
+         conversation they can see, or only in `channels` (ids or names like `#eng`). Modes: `hybrid` (default: \
+         whole-phrase hits first, then the others best first), `exact` (only messages with the whole phrase, ignoring \
+         case, accents and contractions), `relevance` (BM25 word ranking) — these three use Slack's own search, which \
+         finds messages holding every word — and `regex` (a case-insensitive regular expression; Slack cannot search \
+         one, so chatkey reads each conversation's history of the window, slower on big workspaces). Results come best \
+         first with score, conversation name, sender name, snippet and link, plus a `searched` block saying what was \
+         looked at. At most `max_results` (1–200, default 20). For @-mentions of the person use slack_get_my_mentions.",
+        P,
+        Hints::READ,
+        search_messages,
+    )]
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchArgs {
+    /// What to look for: words, a phrase, or a regular expression when `mode` is `regex` (up to 1,000 characters).
+    pub query: String,
+    /// `hybrid` (default), `exact`, `relevance` or `regex`.
+    pub mode: Option<Mode>,
+    /// Conversations to search: ids (`C…`, `G…`, `D…`) or names (`#eng`); default: everything the person sees.
+    pub channels: Option<Vec<String>>,
+    /// How many days back to search (1–90, default 7).
+    pub days_window: Option<u32>,
+    /// How many results to return (1–200, default 20).
+    pub max_results: Option<u32>,
+    /// The Slack account to use when several are signed in: its email or workspace domain (`acme`).
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FoundMessage {
+    pub score: f64,
+    pub channel_name: String,
+    pub snippet: String,
+    #[serde(flatten)]
+    pub message: MessageView,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Searched {
+    /// `search.messages` or `history` (regex mode).
+    pub via: &'static str,
+    /// Conversations searched; `None` when Slack searched everything at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<usize>,
+    /// Messages chatkey ranked.
+    pub messages: usize,
+    pub since: String,
+    /// True when there were more candidates than chatkey reads (1,000 search matches, or 2,000
+    /// messages per conversation in regex mode).
+    pub truncated: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchOutput {
+    pub query: String,
+    pub mode: &'static str,
+    pub total_matches: usize,
+    pub count: usize,
+    pub results: Vec<FoundMessage>,
+    pub searched: Searched,
+}
+
+/// A candidate: where it is and the message as the views read it.
+struct Candidate {
+    channel: String,
+    channel_name: String,
+    message: Message,
+}
+
+pub async fn search_messages(
+    ctx: Arc<Context>,
+    args: SearchArgs,
+) -> Result<SearchOutput, ToolError> {
+    let mode = args.mode.unwrap_or_default();
+    let ranker = mode.ranker();
+    ranker
+        .check(&args.query)
+        .map_err(|e| ToolError::invalid_argument(e.0))?;
+    if args.days_window.is_some_and(|d| d == 0 || d > 90) {
+        return Err(ToolError::invalid_argument(
+            "invalid argument `days_window`: use 1 to 90 days",
+        ));
+    }
+    let (since, _) = last_days(args.days_window, 7, 90)?;
+    check_channels(args.channels.as_deref())?;
+    let max_results = args.max_results.unwrap_or(20);
+    if !(1..=200).contains(&max_results) {
+        return Err(ToolError::invalid_argument(
+            "invalid argument `max_results`: use 1 to 200",
+        ));
+    }
+    let client = ctx.client(args.account.as_deref())?;
+    let oldest = ts::from_time(since);
+    let targets = match (&args.channels, mode) {
+        (None, m) if m != Mode::Regex => None,
+        (list, _) => Some(conversations(&ctx, &client, list.as_deref()).await?),
+    };
+    let (candidates, truncated, via) = if mode == Mode::Regex {
+        let targets = targets.clone().unwrap_or_default();
+        let (c, t) = scan_history(&client, &targets, &oldest).await?;
+        (c, t, "history")
+    } else {
+        let (c, t) = slack_search(&client, &args.query, targets.as_deref(), since).await?;
+        (c, t, "search.messages")
+    };
+    let candidates: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| ts::cmp(&c.message.ts, &oldest).is_ge())
+        .collect();
+
+    let docs: Vec<&str> = candidates
+        .iter()
+        .map(|c| c.message.text.as_deref().unwrap_or_default())
+        .collect();
+    let hits = ranker
+        .score(&args.query, &docs)
+        .map_err(|e| ToolError::invalid_argument(e.0))?;
+    let mut ranked: Vec<(usize, crate::search::Hit)> = hits
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.map(|h| (i, h)))
+        .collect();
+    // Best first; equal scores newest first, so results are stable.
+    ranked.sort_by(|a, b| {
+        b.1.score
+            .partial_cmp(&a.1.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| ts::cmp(&candidates[b.0].message.ts, &candidates[a.0].message.ts))
+    });
+    let total_matches = ranked.len();
+    ranked.truncate(max_results as usize);
+
+    // Names and links for the results only, one lookup batch per conversation.
+    let mut by_channel: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (slot, (i, _)) in ranked.iter().enumerate() {
+        by_channel
+            .entry(candidates[*i].channel.as_str())
+            .or_default()
+            .push(slot);
+    }
+    let mut views: Vec<Option<MessageView>> = (0..ranked.len()).map(|_| None).collect();
+    for (channel, slots) in &by_channel {
+        let messages: Vec<Message> = slots
+            .iter()
+            .map(|s| candidates[ranked[*s].0].message.clone())
+            .collect();
+        let page = message_views(&ctx, &client, channel, &messages).await;
+        for (slot, view) in slots.iter().zip(page) {
+            views[*slot] = Some(view);
+        }
+    }
+    let results: Vec<FoundMessage> = ranked
+        .iter()
+        .zip(views)
+        .filter_map(|((i, hit), view)| {
+            let view = view?;
+            let raw = candidates[*i].message.text.as_deref().unwrap_or_default();
+            // The span is in the raw text; a snippet of the readable text when it has none.
+            let snip = match hit.span {
+                Some(_) => snippet(raw, hit.span, SNIPPET_CHARS),
+                None => snippet(&view.text, None, SNIPPET_CHARS),
+            };
+            Some(FoundMessage {
+                score: (hit.score * 1000.0).round() / 1000.0,
+                channel_name: candidates[*i].channel_name.clone(),
+                snippet: snip,
+                message: view,
+            })
+        })
+        .collect();
+    Ok(SearchOutput {
+        query: args.query,
+        mode: mode.as_str(),
+        total_matches,
+        count: results.len(),
+        results,
+        searched: Searched {
+            via,
+            channels: targets.as_ref().map(Vec::len),
+            messages: candidates.len(),
+            since: since.to_rfc3339(),
+            truncated,
+        },
+    })
+}
+
+/// The Slack query for `query`'s words (quotes and operator characters such as `:` and `@`
+/// dropped, so the person's text is searched as text) in the window, in `channel` when given.
+pub fn slack_query(query: &str, channel: Option<&str>, after: chrono::NaiveDate) -> String {
+    let words: Vec<String> = query
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-' || c == '_' || c == '.'))
+        .map(|w| w.trim_matches(|c: char| c == '-' || c == '.' || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let mut q = words.join(" ");
+    if let Some(c) = channel {
+        q.push_str(&format!(" in:<#{c}>"));
+    }
+    // `after:` is exclusive and by day: the day before the window starts.
+    q.push_str(&format!(" after:{}", after.pred_opt().unwrap_or(after)));
+    q.trim().to_owned()
+}
+
+async fn slack_search(
+    client: &SlackClient,
+    query: &str,
+    targets: Option<&[ChannelRef]>,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<(Vec<Candidate>, bool), ToolError> {
+    // Owned, not borrowed: a borrowed item makes the stream's future not `Send`.
+    let queries: Vec<(Option<ChannelRef>, String)> = match targets {
+        None => vec![(None, slack_query(query, None, since.date_naive()))],
+        Some(list) => list
+            .iter()
+            .map(|c| {
+                let q = slack_query(query, Some(&c.id), since.date_naive());
+                (Some(c.clone()), q)
+            })
+            .collect(),
+    };
+    let answers: Vec<Result<(Vec<Candidate>, bool), ToolError>> = stream::iter(queries)
+        .map(|(target, q)| async move {
+            let mut out = Vec::new();
+            let mut page = 1;
+            loop {
+                let answer: SearchResult = client
+                    .call(
+                        "search.messages",
+                        &json!({"query": q, "count": PAGE, "page": page, "sort": "timestamp", "sort_dir": "desc"}),
+                    )
+                    .await?;
+                let next = answer.next_page();
+                out.extend(
+                    answer
+                        .messages
+                        .matches
+                        .into_iter()
+                        .map(|m| candidate(m, target.as_ref())),
+                );
+                match next {
+                    Some(n) if n <= MAX_PAGES => page = n,
+                    Some(_) => return Ok((out, true)),
+                    None => return Ok((out, false)),
+                }
+            }
+        })
+        .buffered(CONCURRENT)
+        .collect()
+        .await;
+    let mut all = Vec::new();
+    let mut truncated = false;
+    for a in answers {
+        let (c, t) = a?;
+        all.extend(c);
+        truncated |= t;
+    }
+    Ok((all, truncated))
+}
+
+/// A search match as a message: its thread comes from the permalink (`?thread_ts=`), which
+/// is the only place search.messages says it.
+fn candidate(m: SearchMatch, target: Option<&ChannelRef>) -> Candidate {
+    let thread_ts = m
+        .permalink
+        .as_deref()
+        .and_then(|p| url::Url::parse(p).ok())
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "thread_ts")
+                .map(|(_, v)| v.into_owned())
+        });
+    let channel_name = match target {
+        Some(c) => channel_name(c),
+        None => match (&m.channel.name, m.channel.is_im || m.channel.is_mpim) {
+            (Some(n), false) => format!("#{n}"),
+            (Some(n), true) => n.clone(),
+            (None, _) => m.channel.id.clone(),
+        },
+    };
+    Candidate {
+        channel: m.channel.id.clone(),
+        channel_name,
+        message: Message {
+            kind: m.kind,
+            ts: m.ts,
+            thread_ts,
+            user: m.user,
+            username: m.username,
+            text: m.text,
+            team: m.team,
+            files: m.files,
+            ..Default::default()
+        },
+    }
+}
+
+/// A conversation's window as window_messages reads it: the messages, and whether capped.
+type Window = Result<(Vec<Message>, bool), ToolError>;
+
+async fn scan_history(
+    client: &SlackClient,
+    targets: &[ChannelRef],
+    oldest: &str,
+) -> Result<(Vec<Candidate>, bool), ToolError> {
+    let fetched: Vec<(ChannelRef, Window)> = stream::iter(targets.iter().cloned())
+        .map(|c| async move {
+            let r = window_messages(client, &c.id, oldest, SCAN_CAP).await;
+            (c, r)
+        })
+        .buffered(CONCURRENT)
+        .collect()
+        .await;
+    let mut out = Vec::new();
+    let mut truncated = false;
+    for (c, r) in fetched {
+        let (messages, t) = r?;
+        truncated |= t;
+        let name = channel_name(&c);
+        out.extend(messages.into_iter().map(|m| Candidate {
+            channel: c.id.clone(),
+            channel_name: name.clone(),
+            message: m,
+        }));
+    }
+    Ok((out, truncated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slack_query_is_the_words_the_channel_and_the_day_before() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        assert_eq!(
+            slack_query("\"payments-api\" from:@x, deploy!", None, day),
+            "payments-api from x deploy after:2026-03-09"
+        );
+        assert_eq!(
+            slack_query("deploy", Some("C02ENGINEER"), day),
+            "deploy in:<#C02ENGINEER> after:2026-03-09"
+        );
+    }
+}
