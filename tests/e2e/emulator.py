@@ -47,11 +47,28 @@ def http_get(url: str, timeout: float = 30.0) -> tuple[int, str]:
         return e.code, e.read().decode("utf-8", errors="replace")
 
 
+def _section(proc: Proc, header: str, start: int, timeout: float) -> tuple[int, int]:
+    """Where the config section that starts with `header` (at or after line `start`) begins,
+    and the blank line that ends it."""
+    first, _ = proc.wait_for_line(
+        lambda l: l.strip() == header, start=start, timeout=timeout, what=f"the config snippet ({header})"
+    )
+    end, _ = proc.wait_for_line(
+        lambda l: l.strip() == "",
+        start=first + 1,
+        timeout=timeout,
+        what=f"the blank line that ends the {header} snippet",
+    )
+    return first, end
+
+
 class Emulator:
     def __init__(self, proc: Proc, base_url: str, config_snippet: str) -> None:
         self.proc = proc
         self.base_url = base_url.rstrip("/")
         self.config_snippet = config_snippet
+        # The `[providers.slack]` section, written only for tests that sign in to Slack.
+        self.slack_snippet = ""
 
     @classmethod
     def start(
@@ -74,36 +91,13 @@ class Emulator:
                 what="`chatkey emulator listening on http://127.0.0.1:PORT/`",
             )
             base_url = LISTENING.search(line).group(1)
-            start, _ = proc.wait_for_line(
-                lambda l: l.strip() == SNIPPET_START,
-                start=i + 1,
-                timeout=timeout,
-                what=f"the config snippet ({SNIPPET_START})",
-            )
-            end, _ = proc.wait_for_line(
-                lambda l: l.strip() == "",
-                start=start + 1,
-                timeout=timeout,
-                what="the blank line that ends the config snippet",
-            )
-            slack, _ = proc.wait_for_line(
-                lambda l: l.strip() == SLACK_SNIPPET_START,
-                start=end + 1,
-                timeout=timeout,
-                what=f"the Slack config snippet ({SLACK_SNIPPET_START})",
-            )
-            slack_end, _ = proc.wait_for_line(
-                lambda l: l.strip() == "",
-                start=slack + 1,
-                timeout=timeout,
-                what="the blank line that ends the Slack config snippet",
-            )
+            start, end = _section(proc, SNIPPET_START, i + 1, timeout)
+            slack, slack_end = _section(proc, SLACK_SNIPPET_START, end + 1, timeout)
         except BaseException:
             proc.stop()
             raise
         lines = proc.lines("stdout")
-        snippet = "\n".join(lines[start:end]) + "\n"
-        emulator = cls(proc, base_url, snippet)
+        emulator = cls(proc, base_url, "\n".join(lines[start:end]) + "\n")
         emulator.slack_snippet = "\n".join(lines[slack:slack_end]) + "\n"
         return emulator
 
