@@ -215,12 +215,18 @@ pub struct SlackWorld {
 
 /// A free loopback port for a Slack app's registered redirect URL (Slack matches the port
 /// exactly, so parallel tests must not share one).
+///
+/// Not one the kernel hands out: a port from the ephemeral range is free when checked, then
+/// taken by some other test's outgoing connection before sign-in binds it (CI saw exactly
+/// that). Ports below Linux's ephemeral range (32768 up) are only ever taken by a listener,
+/// so a random one that binds now stays free unless another test draws the same number.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    loop {
+        let port = rand::random_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A Slack emulator plus an app signed in to it through the real OAuth v2 loop (PKCE,
