@@ -123,3 +123,37 @@ async fn slack_search_refuses_bad_input_before_any_request() {
     }
     assert!(knobs.request_log().is_empty(), "{:?}", knobs.request_log());
 }
+
+#[tokio::test]
+async fn slack_search_reads_only_the_pages_the_answer_needs() {
+    let world = signed_in_slack_world(EmulatorConfig::default()).await;
+    let knobs = world.emulator.knobs();
+    knobs.add_bulk_channels(5, 1000).unwrap();
+    let client = connect(&world.app, SessionOptions::default()).await;
+    let search = |max: u32| json!({"query": "payments-api", "days_window": 31, "max_results": max});
+
+    let before = knobs.calls_of("search.messages");
+    let out = ok(&client, "slack_search_messages", search(20)).await;
+    assert_eq!(knobs.calls_of("search.messages") - before, 1, "{out}");
+    assert_eq!(out["count"], 20, "{out}");
+    assert_eq!(out["searched"]["messages"], 100, "{out}");
+    assert_eq!(out["searched"]["truncated"], true, "{out}");
+    // What was not read is counted by Slack, so the total is more than was ranked.
+    let total = out["total_matches"].as_u64().unwrap();
+    assert!(total > 100, "{out}");
+
+    // 100 results: twice as many candidates, two pages; the same total.
+    let before = knobs.calls_of("search.messages");
+    let more = ok(&client, "slack_search_messages", search(100)).await;
+    assert_eq!(knobs.calls_of("search.messages") - before, 2, "{more}");
+    assert_eq!(more["count"], 100, "{more}");
+    assert_eq!(more["total_matches"].as_u64(), Some(total), "{more}");
+    // Every result holds what was searched for.
+    let first: Vec<_> = texts(&out);
+    assert!(
+        first
+            .iter()
+            .all(|t| t.to_lowercase().contains("payments-api")),
+        "{out}"
+    );
+}

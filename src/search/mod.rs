@@ -77,6 +77,30 @@ impl Mode {
     }
 }
 
+/// The documents `ranker` finds for `query`, best first, as (index into `docs`, hit).
+/// Equal scores are ordered by `tie` (newest first, say), so a page is the same on every
+/// call; every provider's search ranks through here.
+pub fn rank(
+    ranker: &dyn Ranker,
+    query: &str,
+    docs: &[&str],
+    tie: impl Fn(usize, usize) -> std::cmp::Ordering,
+) -> Result<Vec<(usize, Hit)>, SearchError> {
+    let mut ranked: Vec<(usize, Hit)> = ranker
+        .score(query, docs)?
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.map(|h| (i, h)))
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.1.score
+            .partial_cmp(&a.1.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| tie(a.0, b.0))
+    });
+    Ok(ranked)
+}
+
 /// The checks every mode shares: something to search for, and not too much of it.
 pub fn check_query(query: &str) -> Result<(), SearchError> {
     if query.trim().is_empty() {

@@ -186,22 +186,13 @@ pub async fn search_messages(
         .iter()
         .map(|(_, m)| m.text.as_deref().unwrap_or_default())
         .collect();
-    let hits = ranker
-        .score(&args.query, &docs)
-        .map_err(|e| ToolError::invalid_argument(e.0))?;
-    let mut ranked: Vec<(usize, crate::search::Hit)> = hits
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, h)| h.map(|h| (i, h)))
-        .collect();
-    // Best first; equal scores newest first, then by name, so pages are stable.
-    ranked.sort_by(|a, b| {
-        b.1.score
-            .partial_cmp(&a.1.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| time_of(candidates[b.0].1).cmp(&time_of(candidates[a.0].1)))
-            .then_with(|| candidates[a.0].1.name.cmp(&candidates[b.0].1.name))
-    });
+    // Equal scores newest first, then by name, so pages are stable.
+    let ranked = crate::search::rank(ranker.as_ref(), &args.query, &docs, |a, b| {
+        time_of(candidates[b].1)
+            .cmp(&time_of(candidates[a].1))
+            .then_with(|| candidates[a].1.name.cmp(&candidates[b].1.name))
+    })
+    .map_err(|e| ToolError::invalid_argument(e.0))?;
     let total = ranked.len();
     let page: Vec<_> = ranked
         .into_iter()

@@ -3,7 +3,10 @@
 //! Slack can search everything the person sees in one request (search.messages), so the
 //! word modes ask it for the messages holding every word of the query in the window (one
 //! search per conversation when `channels` is given) and rank what comes back locally:
-//! `exact` keeps the whole phrase only, `relevance` and `hybrid` order by the shared rankers.
+//! `exact` asks for the quoted phrase and keeps the whole phrase only, `relevance` and
+//! `hybrid` take Slack's best matches and order them by the shared rankers. Only the pages
+//! the answer needs are read (one page of 100 for up to 50 results): search.messages is
+//! Tier 2, 20 requests a minute, so every page beyond that is seconds of the person's wait.
 //! Slack cannot search a regular expression, so `regex` reads the window's history of each
 //! conversation instead, as get_my_mentions does, and matches locally. The result says which
 //! path was taken and how much was looked at.
@@ -32,8 +35,9 @@ use crate::tools::{Hints, ToolError, ToolSpec};
 const P: Option<ProviderId> = Some(ProviderId::Slack);
 /// Matches read per search.messages page (Slack's maximum is 100).
 const PAGE: u64 = 100;
-/// Pages read per search (1,000 matches); more is reported as `truncated`.
-const MAX_PAGES: u64 = 10;
+/// Candidates read per result asked for: local re-ranking needs more than Slack's own top
+/// `max_results`, and a page of 100 costs the same as a page of 20.
+const CANDIDATES_PER_RESULT: u64 = 2;
 /// Messages read per conversation in `regex` mode.
 const SCAN_CAP: usize = 2000;
 const CONCURRENT: usize = 4;
@@ -93,8 +97,9 @@ pub struct Searched {
     /// Messages chatkey ranked.
     pub messages: usize,
     pub since: String,
-    /// True when there were more candidates than chatkey reads (1,000 search matches, or 2,000
-    /// messages per conversation in regex mode).
+    /// True when there were more candidates than chatkey read (Slack's best
+    /// 2 × `max_results`, at least 100, per search; 2,000 messages per conversation in regex
+    /// mode): `total_matches` is then Slack's own count.
     pub truncated: bool,
 }
 
@@ -143,13 +148,18 @@ pub async fn search_messages(
         (None, m) if m != Mode::Regex => None,
         (list, _) => Some(conversations(&ctx, &client, list.as_deref()).await?),
     };
-    let (candidates, truncated, via) = if mode == Mode::Regex {
-        let targets = targets.clone().unwrap_or_default();
-        let (c, t) = scan_history(&client, &targets, &oldest).await?;
-        (c, t, "history")
+    let (candidates, truncated, slack_total, via) = if mode == Mode::Regex {
+        let (c, t) = scan_history(&client, targets.as_deref().unwrap_or_default(), &oldest).await?;
+        (c, t, 0, "history")
     } else {
-        let (c, t) = slack_search(&client, &args.query, targets.as_deref(), since).await?;
-        (c, t, "search.messages")
+        let read = Reading::for_mode(mode, max_results);
+        let found = slack_search(&client, &args.query, targets.as_deref(), since, read).await?;
+        (
+            found.candidates,
+            found.truncated,
+            found.total,
+            "search.messages",
+        )
     };
     let candidates: Vec<Candidate> = candidates
         .into_iter()
@@ -160,22 +170,17 @@ pub async fn search_messages(
         .iter()
         .map(|c| c.message.text.as_deref().unwrap_or_default())
         .collect();
-    let hits = ranker
-        .score(&args.query, &docs)
-        .map_err(|e| ToolError::invalid_argument(e.0))?;
-    let mut ranked: Vec<(usize, crate::search::Hit)> = hits
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, h)| h.map(|h| (i, h)))
-        .collect();
-    // Best first; equal scores newest first, so results are stable.
-    ranked.sort_by(|a, b| {
-        b.1.score
-            .partial_cmp(&a.1.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| ts::cmp(&candidates[b.0].message.ts, &candidates[a.0].message.ts))
-    });
-    let total_matches = ranked.len();
+    // Equal scores newest first, so results are stable.
+    let mut ranked = crate::search::rank(ranker.as_ref(), &args.query, &docs, |a, b| {
+        ts::cmp(&candidates[b].message.ts, &candidates[a].message.ts)
+    })
+    .map_err(|e| ToolError::invalid_argument(e.0))?;
+    // What was not read cannot be counted here; Slack counted it.
+    let total_matches = if truncated {
+        ranked.len().max(slack_total)
+    } else {
+        ranked.len()
+    };
     ranked.truncate(max_results as usize);
 
     // Names and links for the results only, one lookup batch per conversation.
@@ -233,8 +238,14 @@ pub async fn search_messages(
 }
 
 /// The Slack query for `query`'s words (quotes and operator characters such as `:` and `@`
-/// dropped, so the person's text is searched as text) in the window, in `channel` when given.
-pub fn slack_query(query: &str, channel: Option<&str>, after: chrono::NaiveDate) -> String {
+/// dropped, so the person's text is searched as text) in the window, in `channel` when given;
+/// as one quoted phrase when `phrase`.
+pub fn slack_query(
+    query: &str,
+    phrase: bool,
+    channel: Option<&str>,
+    after: chrono::NaiveDate,
+) -> String {
     let words: Vec<String> = query
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-' || c == '_' || c == '.'))
         .map(|w| w.trim_matches(|c: char| c == '-' || c == '.' || c == '\''))
@@ -242,6 +253,9 @@ pub fn slack_query(query: &str, channel: Option<&str>, after: chrono::NaiveDate)
         .map(str::to_owned)
         .collect();
     let mut q = words.join(" ");
+    if phrase && !q.is_empty() {
+        q = format!("\"{q}\"");
+    }
     if let Some(c) = channel {
         q.push_str(&format!(" in:<#{c}>"));
     }
@@ -250,24 +264,61 @@ pub fn slack_query(query: &str, channel: Option<&str>, after: chrono::NaiveDate)
     q.trim().to_owned()
 }
 
+/// How one search reads Slack's answer: in which order, and how much of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// Quote the query: only the whole phrase matches.
+    pub phrase: bool,
+    /// `timestamp` (newest first) or `score` (Slack's relevance).
+    pub sort: &'static str,
+    /// Pages of 100 to read at most.
+    pub pages: u64,
+}
+
+impl Reading {
+    pub fn for_mode(mode: Mode, max_results: u32) -> Self {
+        let want = (u64::from(max_results) * CANDIDATES_PER_RESULT).max(PAGE);
+        Self {
+            phrase: mode == Mode::Exact,
+            // Exact hits all score alike and rank newest first; the others re-rank Slack's best.
+            sort: if mode == Mode::Exact {
+                "timestamp"
+            } else {
+                "score"
+            },
+            pages: want.div_ceil(PAGE),
+        }
+    }
+}
+
+/// What the searches found: the candidates read, whether there were more, and how many
+/// Slack counted in all.
+struct Found {
+    candidates: Vec<Candidate>,
+    truncated: bool,
+    total: usize,
+}
+
 async fn slack_search(
     client: &SlackClient,
     query: &str,
     targets: Option<&[ChannelRef]>,
     since: chrono::DateTime<chrono::Utc>,
-) -> Result<(Vec<Candidate>, bool), ToolError> {
+    read: Reading,
+) -> Result<Found, ToolError> {
+    let day = since.date_naive();
     // Owned, not borrowed: a borrowed item makes the stream's future not `Send`.
     let queries: Vec<(Option<ChannelRef>, String)> = match targets {
-        None => vec![(None, slack_query(query, None, since.date_naive()))],
+        None => vec![(None, slack_query(query, read.phrase, None, day))],
         Some(list) => list
             .iter()
             .map(|c| {
-                let q = slack_query(query, Some(&c.id), since.date_naive());
+                let q = slack_query(query, read.phrase, Some(&c.id), day);
                 (Some(c.clone()), q)
             })
             .collect(),
     };
-    let answers: Vec<Result<(Vec<Candidate>, bool), ToolError>> = stream::iter(queries)
+    let answers: Vec<Result<Found, ToolError>> = stream::iter(queries)
         .map(|(target, q)| async move {
             let mut out = Vec::new();
             let mut page = 1;
@@ -275,10 +326,11 @@ async fn slack_search(
                 let answer: SearchResult = client
                     .call(
                         "search.messages",
-                        &json!({"query": q, "count": PAGE, "page": page, "sort": "timestamp", "sort_dir": "desc"}),
+                        &json!({"query": q, "count": PAGE, "page": page, "sort": read.sort, "sort_dir": "desc"}),
                     )
                     .await?;
                 let next = answer.next_page();
+                let total = usize::try_from(answer.messages.total).unwrap_or(usize::MAX);
                 out.extend(
                     answer
                         .messages
@@ -287,23 +339,32 @@ async fn slack_search(
                         .map(|m| candidate(m, target.as_ref())),
                 );
                 match next {
-                    Some(n) if n <= MAX_PAGES => page = n,
-                    Some(_) => return Ok((out, true)),
-                    None => return Ok((out, false)),
+                    Some(n) if n <= read.pages => page = n,
+                    more => {
+                        return Ok(Found {
+                            candidates: out,
+                            truncated: more.is_some(),
+                            total,
+                        });
+                    }
                 }
             }
         })
         .buffered(CONCURRENT)
         .collect()
         .await;
-    let mut all = Vec::new();
-    let mut truncated = false;
+    let mut all = Found {
+        candidates: Vec::new(),
+        truncated: false,
+        total: 0,
+    };
     for a in answers {
-        let (c, t) = a?;
-        all.extend(c);
-        truncated |= t;
+        let found = a?;
+        all.candidates.extend(found.candidates);
+        all.truncated |= found.truncated;
+        all.total = all.total.saturating_add(found.total);
     }
-    Ok((all, truncated))
+    Ok(all)
 }
 
 /// A search match as a message: its thread comes from the permalink (`?thread_ts=`), which
@@ -382,12 +443,32 @@ mod tests {
     fn the_slack_query_is_the_words_the_channel_and_the_day_before() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
         assert_eq!(
-            slack_query("\"payments-api\" from:@x, deploy!", None, day),
+            slack_query("\"payments-api\" from:@x, deploy!", false, None, day),
             "payments-api from x deploy after:2026-03-09"
         );
         assert_eq!(
-            slack_query("deploy", Some("C02ENGINEER"), day),
+            slack_query("deploy", false, Some("C02ENGINEER"), day),
             "deploy in:<#C02ENGINEER> after:2026-03-09"
+        );
+        assert_eq!(
+            slack_query("Payments \"API\" down", true, None, day),
+            "\"Payments API down\" after:2026-03-09"
+        );
+    }
+
+    #[test]
+    fn only_the_pages_the_answer_needs_are_read() {
+        let hybrid = Reading::for_mode(Mode::Hybrid, 20);
+        assert_eq!(
+            (hybrid.phrase, hybrid.sort, hybrid.pages),
+            (false, "score", 1)
+        );
+        assert_eq!(Reading::for_mode(Mode::Relevance, 50).pages, 1);
+        assert_eq!(Reading::for_mode(Mode::Relevance, 51).pages, 2);
+        let exact = Reading::for_mode(Mode::Exact, 200);
+        assert_eq!(
+            (exact.phrase, exact.sort, exact.pages),
+            (true, "timestamp", 4)
         );
     }
 }
