@@ -170,9 +170,14 @@ fn unknown_provider_and_usage_errors_are_clear() {
     let out = p.chatkey(&["login", "hipchat"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("google-chat"), "{}", stderr(&out));
+    // Teams and Slack are supported: without their sections, login says how to set them up.
     let out = p.chatkey(&["login", "teams"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("not supported"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("teams is not set up") && err.contains("chatkey setup teams --client-id"),
+        "{err}"
+    );
     // Slack is supported: without its section, login says how to set it up.
     let out = p.chatkey(&["login", "slack"]);
     assert!(!out.status.success());

@@ -66,6 +66,10 @@ mod slack_search;
 // Signing in to Slack through the emulator: PKCE user token, identity, rotation, port taken.
 mod slack_signin;
 
+// Microsoft Teams against the Graph emulator: sign-in, rotation, AADSTS reasons, chats,
+// channels, windows and cursors, writes, admin consent for channel reads.
+mod teams;
+
 // The token lifecycle: refresher, one refresh per expiry, needs sign-in, notifications,
 // chatkey_sign_in, kill -9 during rotating refreshes, no tokens in logs.
 mod lifecycle;

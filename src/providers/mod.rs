@@ -13,6 +13,7 @@ mod id;
 pub mod emulators;
 pub mod google_chat;
 pub mod slack;
+pub mod teams;
 mod tour;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ pub struct ProvidersConfig {
     #[serde(rename = "google-chat")]
     pub google_chat: Option<google_chat::GoogleChatConfig>,
     pub slack: Option<slack::SlackConfig>,
+    pub teams: Option<teams::TeamsConfig>,
 }
 
 /// Every provider this build can sign in to, in the order menus and status list them.
@@ -53,7 +55,7 @@ pub fn get(id: ProviderId) -> Option<&'static dyn Provider> {
     match id {
         ProviderId::GoogleChat => Some(&google_chat::GoogleChat),
         ProviderId::Slack => Some(&slack::Slack),
-        ProviderId::Teams => None,
+        ProviderId::Teams => Some(&teams::Teams),
     }
 }
 
