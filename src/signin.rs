@@ -91,6 +91,45 @@ pub async fn login_into(
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
+    finish(paths, provider, &config, &oauth_config, tokens, store).await
+}
+
+/// `chatkey login --device-code`: the device authorization grant, for a machine where no
+/// browser can reach the loopback listener. `on_code` shows the code and where to enter it.
+pub async fn login_device_code(
+    paths: &Paths,
+    provider: ProviderId,
+    store: Arc<dyn SecretStore>,
+    on_code: impl FnOnce(&oauth::DeviceCode) + Send,
+) -> anyhow::Result<AccountRecord> {
+    let p = providers::require(provider)?;
+    let config = Config::load(&paths.config_file())?;
+    let oauth_config = p.oauth_client(&config)?;
+    let device_url = p.device_code_url(&config).with_context(|| {
+        format!(
+            "{} has no device-code sign-in; use `chatkey login {} --no-browser` and open the link on this computer",
+            provider.display_name(),
+            provider.name()
+        )
+    })?;
+    let http = crate::http::client();
+    let tokens = oauth::device_authorize(&oauth_config, &http, &device_url, on_code)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    finish(paths, provider, &config, &oauth_config, tokens, store).await
+}
+
+/// After consent, either way: who signed in, then keyring, record and daemon.
+async fn finish(
+    paths: &Paths,
+    provider: ProviderId,
+    config: &Config,
+    oauth_config: &oauth::OAuthClientConfig,
+    tokens: oauth::TokenResponse,
+    store: Arc<dyn SecretStore>,
+) -> anyhow::Result<AccountRecord> {
+    let p = providers::require(provider)?;
+    let http = crate::http::client();
     let refresh_token = tokens.refresh_token.clone().with_context(|| {
         format!(
             "{} returned no refresh token, so chatkey could not stay signed in; {}",
@@ -98,7 +137,7 @@ pub async fn login_into(
             p.no_refresh_token_advice()
         )
     })?;
-    let identity = p.identify(&http, &config, &tokens).await?;
+    let identity = p.identify(&http, config, &tokens).await?;
     let granted = tokens.scopes.clone().unwrap_or(oauth_config.scopes.clone());
     let record = new_record(provider, identity, granted);
     persist(paths, store, &record, refresh_token).await?;

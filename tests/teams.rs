@@ -429,3 +429,68 @@ async fn teams_throttling_is_retried_and_bad_input_changes_nothing() {
         "bad input sent requests"
     );
 }
+
+#[tokio::test]
+async fn teams_device_code_sign_in_polls_slows_down_and_can_be_declined() {
+    let emulator = emulator::start(EmulatorConfig {
+        device_interval: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = paths_in(dir.path());
+    std::fs::create_dir_all(paths.config_dir()).unwrap();
+    std::fs::write(paths.config_file(), emulator.config_toml()).unwrap();
+    let knobs = emulator.knobs();
+    // The person enters the code on another device after a few polls; one slow_down on the way.
+    knobs.slow_down_next(1);
+    let enter = |decision: &'static str| {
+        move |code: &chatkey::oauth::DeviceCode| {
+            let (uri, user_code) = (code.verification_uri.clone(), code.user_code.clone());
+            assert!(uri.ends_with("/devicelogin"), "{uri}");
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(2500)).await;
+                reqwest::Client::new()
+                    .post(uri)
+                    .form(&[("user_code", user_code.as_str()), ("decision", decision)])
+                    .send()
+                    .await
+                    .map(|_| ())
+            });
+        }
+    };
+    let store = Arc::new(MemoryStore::default());
+    let started = std::time::Instant::now();
+    let record = chatkey::signin::login_device_code(
+        &paths,
+        ProviderId::Teams,
+        store.clone(),
+        enter("accept"),
+    )
+    .await
+    .expect("device-code sign-in");
+    assert_eq!(record.email, data::ME_EMAIL);
+    assert!(store.load(&id()).unwrap().is_some());
+    // The first poll waited the 1 s interval and was told to slow down, so the next waited
+    // 5 s more (RFC 8628) and found the code entered.
+    assert_eq!(knobs.device_polls(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let err = chatkey::signin::login_device_code(
+        &paths,
+        ProviderId::Teams,
+        Arc::new(MemoryStore::default()),
+        enter("cancel"),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("cancelled"), "{err}");
+    // Polled every second while pending: 1 s, 2 s, then the answer after the decline.
+    assert!(knobs.device_polls() >= 2 + 3, "{}", knobs.device_polls());
+}

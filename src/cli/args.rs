@@ -84,11 +84,14 @@ pub struct SetupArgs {
 
 #[derive(Args)]
 pub struct LoginArgs {
-    /// Provider: google-chat
+    /// Provider: google-chat, slack or teams
     pub provider: ProviderId,
     /// Do not open a browser; only print the sign-in URL
     #[arg(long)]
     pub no_browser: bool,
+    /// teams: sign in on another device with a code, for machines where no browser can reach this one
+    #[arg(long, conflicts_with = "no_browser")]
+    pub device_code: bool,
     /// Suggest this account on the consent page
     #[arg(long, value_name = "EMAIL")]
     pub account: Option<String>,

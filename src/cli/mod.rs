@@ -87,6 +87,26 @@ async fn manage(paths: &Paths, command: Command) -> anyhow::Result<ExitCode> {
             println!("{next}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Login(a) if a.device_code => {
+            let provider = a.provider;
+            let store = signin::open_store(paths).await?;
+            let record = signin::login_device_code(paths, provider, store, |code| {
+                eprintln!(
+                    "To sign in to {}, open {} on any device (a phone works) and enter the code\n\n  {}\n\nWaiting for you to finish there (the code expires in {} min; Ctrl-C to cancel)…",
+                    provider.display_name(),
+                    code.verification_uri,
+                    code.user_code,
+                    code.expires_in.as_secs().div_ceil(60)
+                );
+            })
+            .await?;
+            println!(
+                "Signed in to {} as {}",
+                provider.display_name(),
+                record.email
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Login(a) => {
             let opts = LoginOptions {
                 open_browser: !a.no_browser && LoginOptions::default().open_browser,

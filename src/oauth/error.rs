@@ -58,6 +58,11 @@ pub enum OAuthError {
         "could not run the local sign-in listener on 127.0.0.1 ({0}); make sure loopback connections are allowed and try again"
     )]
     Listener(std::io::Error),
+    /// The device code was not entered before it expired.
+    #[error(
+        "the sign-in code expired after {} before the sign-in was finished; run `chatkey login` with `--device-code` again and enter the new code", human(*.after)
+    )]
+    DeviceCodeExpired { after: Duration },
     /// The provider only accepts one registered redirect port, and something else holds it.
     #[error(
         "the sign-in port {port} on this computer is in use by another program (or another sign-in); close it and try again, or choose a free port with `redirect_port` in config.toml and register http://localhost:PORT/callback in the app"
@@ -122,7 +127,7 @@ pub(crate) fn from_token_error(
     match err {
         RequestTokenError::ServerResponse(resp) => {
             let description = resp.error_description().map(|d| sanitize(d));
-            from_error_code(resp.error(), description)
+            from_basic_error(resp.error(), description)
         }
         RequestTokenError::Request(http) => http.into_oauth_error(),
         // Only the location of the problem is reported: serde's message can quote values,
@@ -140,7 +145,10 @@ pub(crate) fn from_token_error(
     }
 }
 
-fn from_error_code(code: &BasicErrorResponseType, description: Option<String>) -> OAuthError {
+pub(crate) fn from_basic_error(
+    code: &BasicErrorResponseType,
+    description: Option<String>,
+) -> OAuthError {
     let described = |fallback: &str| description.clone().unwrap_or_else(|| fallback.to_owned());
     match code {
         BasicErrorResponseType::InvalidGrant => OAuthError::InvalidGrant {
@@ -207,7 +215,7 @@ mod tests {
 
     #[test]
     fn maps_token_error_codes() {
-        let e = from_error_code(
+        let e = from_basic_error(
             &BasicErrorResponseType::InvalidGrant,
             Some("Token has been expired or revoked.".into()),
         );
@@ -215,14 +223,14 @@ mod tests {
             matches!(&e, OAuthError::InvalidGrant { description } if description.contains("revoked"))
         );
         assert!(!e.is_transient());
-        let e = from_error_code(&BasicErrorResponseType::InvalidClient, None);
+        let e = from_basic_error(&BasicErrorResponseType::InvalidClient, None);
         assert!(e.to_string().contains("chatkey setup"), "{e}");
-        let e = from_error_code(
+        let e = from_basic_error(
             &BasicErrorResponseType::Extension("temporarily_unavailable".into()),
             None,
         );
         assert!(e.is_transient());
-        let e = from_error_code(&BasicErrorResponseType::InvalidScope, None);
+        let e = from_basic_error(&BasicErrorResponseType::InvalidScope, None);
         assert!(matches!(e, OAuthError::Protocol { .. }));
     }
 

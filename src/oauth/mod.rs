@@ -6,6 +6,7 @@
 //! `TokenResponse`'s `Debug` is redacted and `OAuthError` never carries one.
 
 mod browser;
+mod device;
 mod error;
 mod http;
 mod loopback;
@@ -21,6 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 pub use browser::{BrowserOutcome, should_open as should_open_browser};
+pub use device::{DeviceCode, device_authorize};
 pub use error::OAuthError;
 pub use http::HttpError;
 pub use loopback::{Redirect, RedirectHost};

@@ -153,6 +153,12 @@ pub trait Provider: Send + Sync + 'static {
     /// when the section is missing.
     fn oauth_client(&self, config: &Config) -> Result<OAuthClientConfig, ConfigError>;
 
+    /// Where the device-code sign-in starts (`chatkey login --device-code`); `None` when the
+    /// provider has none.
+    fn device_code_url(&self, _config: &Config) -> Option<url::Url> {
+        None
+    }
+
     /// Who signed in, from the token answer of a fresh sign-in.
     fn identify<'a>(
         &'a self,

@@ -61,6 +61,10 @@ impl Provider for Teams {
         })
     }
 
+    fn device_code_url(&self, config: &Config) -> Option<url::Url> {
+        Some(section(config).ok()?.endpoints().device_code_url())
+    }
+
     fn identify<'a>(
         &'a self,
         http: &'a reqwest::Client,

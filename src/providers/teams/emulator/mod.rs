@@ -12,6 +12,7 @@
 //! except the names of the permissions it checks.
 
 pub mod data;
+mod device;
 mod graph;
 mod oauth;
 mod render;
@@ -46,6 +47,8 @@ pub struct EmulatorConfig {
     pub access_token_lifetime: Duration,
     /// An administrator consented to ChannelMessage.Read.All for the organisation.
     pub admin_consent: bool,
+    /// The polling interval device-code sign-ins are told (Entra's is 5 s).
+    pub device_interval: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -55,6 +58,7 @@ impl Default for EmulatorConfig {
             auto_consent: false,
             access_token_lifetime: Duration::from_secs(3599),
             admin_consent: false,
+            device_interval: Duration::from_secs(5),
         }
     }
 }
@@ -107,11 +111,14 @@ impl TeamsEmulator {
                 admin_consent: cfg.admin_consent,
                 latency: Duration::ZERO,
                 failures: Vec::new(),
+                device_interval: cfg.device_interval,
+                slow_downs: 0,
             },
             access: HashMap::new(),
             refresh: HashMap::new(),
             codes: HashMap::new(),
             consents: HashMap::new(),
+            devices: HashMap::new(),
             log: Vec::new(),
             token_calls: BTreeMap::new(),
         };
@@ -134,6 +141,11 @@ impl TeamsEmulator {
                 post(oauth::decision),
             )
             .route(&format!("{login}/token"), post(oauth::token_endpoint))
+            .route(&format!("{login}/devicecode"), post(device::start))
+            .route(
+                &format!("{LOGIN_PREFIX}/devicelogin"),
+                get(device::page).post(device::enter),
+            )
             .route("/graph/v1.0/{*rest}", any(graph::handle))
             .with_state(self.emu.clone())
     }
@@ -205,6 +217,16 @@ impl Knobs {
 
     pub fn fail(&self, failure: Failure) {
         self.with(|st| st.settings.failures.push(failure));
+    }
+
+    /// The next `n` device-code polls are answered `slow_down`.
+    pub fn slow_down_next(&self, n: u32) {
+        self.with(|st| st.settings.slow_downs = n);
+    }
+
+    /// Device-code polls so far.
+    pub fn device_polls(&self) -> u64 {
+        self.token_calls("urn:ietf:params:oauth:grant-type:device_code")
     }
 
     pub fn set_latency(&self, d: Duration) {

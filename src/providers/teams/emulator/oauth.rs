@@ -22,7 +22,7 @@ use super::{CLIENT_ID, Emu, data};
 
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
 
-fn token() -> String {
+pub fn token() -> String {
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -105,7 +105,7 @@ fn check_authorize(q: &BTreeMap<String, String>) -> Result<Url, String> {
     Ok(redirect)
 }
 
-fn error_page(text: &str) -> Response {
+pub fn error_page(text: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
         Html(format!(
@@ -231,7 +231,7 @@ pub fn granted(emu: &Emu, asked: &str) -> Vec<String> {
     scopes
 }
 
-fn issue(emu: &Emu, grant: Grant, with_refresh: bool) -> Response {
+pub fn issue(emu: &Emu, grant: Grant, with_refresh: bool) -> Response {
     let mut st = emu.state.lock().unwrap();
     let lifetime = st.settings.access_token_lifetime;
     let access = format!("eyJ0eXAiOiJKV1QiLCJub25jZSI6.{}", token());
@@ -356,6 +356,7 @@ pub async fn token_endpoint(
                 }
             }
         }
+        "urn:ietf:params:oauth:grant-type:device_code" => super::device::poll(&emu, &f),
         "" => entra_error(
             bad,
             "invalid_request",

@@ -126,6 +126,19 @@ pub struct PendingCode {
     pub issued: Instant,
 }
 
+/// A device-code sign-in in progress.
+#[derive(Debug, Clone)]
+pub struct DeviceFlow {
+    pub user_code: String,
+    pub scopes: String,
+    pub issued: Instant,
+    pub expires_in: Duration,
+    pub interval: Duration,
+    pub last_poll: Option<Instant>,
+    /// `None` while pending; then whether the person accepted.
+    pub decided: Option<bool>,
+}
+
 /// A consent waiting on the person's click (the consent page's form).
 #[derive(Debug, Clone)]
 pub struct PendingConsent {
@@ -150,6 +163,10 @@ pub struct Settings {
     pub admin_consent: bool,
     pub latency: Duration,
     pub failures: Vec<Failure>,
+    /// The `interval` device-code answers carry (Entra's is 5 s).
+    pub device_interval: Duration,
+    /// The next polls answered `slow_down`, however paced.
+    pub slow_downs: u32,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -168,6 +185,7 @@ pub struct State {
     pub refresh: HashMap<String, IssuedRefresh>,
     pub codes: HashMap<String, PendingCode>,
     pub consents: HashMap<String, PendingConsent>,
+    pub devices: HashMap<String, DeviceFlow>,
     pub log: Vec<LoggedRequest>,
     /// Token requests by grant type (`authorization_code`, `refresh_token`).
     pub token_calls: BTreeMap<String, u64>,
