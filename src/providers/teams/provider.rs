@@ -16,7 +16,7 @@ use crate::config::{Config, ConfigError};
 use crate::oauth::{OAuthClientConfig, Redirect, RedirectHost, ScopeParam, TokenResponse};
 use crate::paths::Paths;
 use crate::providers::{
-    Identity, Provider, ProviderEnv, ProviderId, RunningEmulator, SetupRequest,
+    DemoTour, Identity, Provider, ProviderEnv, ProviderId, RunningEmulator, SetupRequest,
 };
 use crate::tokens::AccountRecord;
 use crate::tools::{ToolDef, bind_all};
@@ -145,6 +145,24 @@ impl Provider for Teams {
                 "Saved the Entra app {client_id} (tenant {tenant}) to {}\nNext: chatkey login teams",
                 config_file.display()
             ))
+        })
+    }
+
+    fn demo_tour(&self) -> Option<DemoTour> {
+        Some(DemoTour {
+            list_tool: "teams_list_chats",
+            list: "/chats",
+            id: "/id",
+            label: "/title",
+            kind: "/type",
+            preferred_kinds: &["group"],
+            messages_tool: "teams_list_messages",
+            conversation_param: "chat",
+            messages: "/messages",
+            time: "/time",
+            sender: "/sender/name",
+            send_tool: "teams_send_message",
+            sent_id: "/id",
         })
     }
 
