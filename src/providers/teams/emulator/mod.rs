@@ -8,8 +8,7 @@
 //! and `$top` limits, its error envelope, 401 `InvalidAuthenticationToken` after
 //! `expires_in`, scope checks (channel messages need ChannelMessage.Read.All, which only an
 //! administrator's consent grants: `Knobs::set_admin_consent`), 429 with `Retry-After`.
-//! Tests bend it through `Knobs`. It depends on nothing in chatkey outside this folder
-//! except the names of the permissions it checks.
+//! Tests bend it through `Knobs`. It depends on nothing in chatkey outside this folder.
 
 pub mod data;
 mod device;

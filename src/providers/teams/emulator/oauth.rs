@@ -21,6 +21,8 @@ use super::state::{Grant, IssuedAccess, IssuedRefresh, PendingCode, PendingConse
 use super::{CLIENT_ID, Emu, data};
 
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
+/// Granted only by an administrator's consent for the organisation.
+pub const ADMIN_SCOPE: &str = "ChannelMessage.Read.All";
 
 pub fn token() -> String {
     let bytes: [u8; 32] = rand::random();
@@ -222,9 +224,9 @@ pub fn granted(emu: &Emu, asked: &str) -> Vec<String> {
     if emu.state.lock().unwrap().settings.admin_consent
         && !scopes
             .iter()
-            .any(|s| s == crate::providers::teams::ADMIN_SCOPE)
+            .any(|s| s == ADMIN_SCOPE)
     {
-        scopes.push(crate::providers::teams::ADMIN_SCOPE.into());
+        scopes.push(ADMIN_SCOPE.into());
     }
     scopes.sort();
     scopes.dedup();
