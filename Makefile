@@ -98,7 +98,7 @@ venv: ## create .venv with the e2e test requirements (when missing or changed)
 SPEC_FILES := chat.v1.json people.v1.json oauth2.v2.json
 # fetch-specs.sh downloads what is missing and checks every document, old or new, against
 # scripts/specs.sha256 (committed), so it runs every time; it is quick when they are there.
-specs: ## fetch Google's discovery documents and Slack's SDK sources into target/specs (when missing) and check them
+specs: ## fetch Google's discovery documents, Slack's and Microsoft Graph's SDK sources into target/specs (when missing) and check them
 	$(call section,Google discovery documents)
 	@test -x scripts/fetch-specs.sh || { echo "error: scripts/fetch-specs.sh is missing or not executable" >&2; exit 1; }
 	@missing=0; for f in $(SPEC_FILES); do test -s "$(SPECS_DIR)/$$f" || missing=1; done; \
@@ -108,6 +108,11 @@ specs: ## fetch Google's discovery documents and Slack's SDK sources into target
 	scripts/fetch-slack-specs.sh "$(SPECS_DIR)/slack"
 	@for f in methods.json responses.json; do \
 	  test -s "$(SPECS_DIR)/slack/$$f" || { echo "error: fetch-slack-specs.sh did not produce $(SPECS_DIR)/slack/$$f" >&2; exit 1; }; \
+	done
+	$(call section,Microsoft Graph SDK sources (msgraph-sdk request builders and models))
+	scripts/fetch-graph-specs.sh "$(SPECS_DIR)/graph"
+	@for f in routes.json models.json; do \
+	  test -s "$(SPECS_DIR)/graph/$$f" || { echo "error: fetch-graph-specs.sh did not produce $(SPECS_DIR)/graph/$$f" >&2; exit 1; }; \
 	done
 
 # --- build and lint ----------------------------------------------------------------------

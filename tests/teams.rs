@@ -19,15 +19,16 @@ use serde_json::{Value, json};
 
 use crate::support::{connect, ok, paths_in, tool_error};
 
-struct World {
-    emulator: EmulatorHandle,
-    paths: Paths,
-    app: Arc<App>,
-    store: Arc<MemoryStore>,
+pub(crate) struct World {
+    pub emulator: EmulatorHandle,
+    pub paths: Paths,
+    pub app: Arc<App>,
+    pub store: Arc<MemoryStore>,
     _dir: tempfile::TempDir,
 }
 
-async fn signed_in(cfg: EmulatorConfig) -> World {
+/// An emulator plus an app signed in to it through the real authorization-code loop.
+pub(crate) async fn signed_in(cfg: EmulatorConfig) -> World {
     let emulator = emulator::start(EmulatorConfig {
         auto_consent: true,
         ..cfg
@@ -79,7 +80,7 @@ fn texts(out: &Value) -> Vec<String> {
         .collect()
 }
 
-fn id() -> AccountId {
+pub(crate) fn id() -> AccountId {
     AccountId {
         provider: ProviderId::Teams,
         email: data::ME_EMAIL.into(),

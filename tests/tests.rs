@@ -70,6 +70,9 @@ mod slack_signin;
 // channels, windows and cursors, writes, admin consent for channel reads.
 mod teams;
 
+// The Teams emulator's requests and answers against msgraph-sdk's routes and models.
+mod teams_spec;
+
 // The token lifecycle: refresher, one refresh per expiry, needs sign-in, notifications,
 // chatkey_sign_in, kill -9 during rotating refreshes, no tokens in logs.
 mod lifecycle;

@@ -15,6 +15,7 @@ mod device;
 mod graph;
 mod oauth;
 mod render;
+pub mod spec;
 mod state;
 
 use std::collections::{BTreeMap, HashMap};

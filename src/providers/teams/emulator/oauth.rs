@@ -221,10 +221,7 @@ pub fn granted(emu: &Emu, asked: &str) -> Vec<String> {
                 .to_owned()
         })
         .collect();
-    if emu.state.lock().unwrap().settings.admin_consent
-        && !scopes
-            .iter()
-            .any(|s| s == ADMIN_SCOPE)
+    if emu.state.lock().unwrap().settings.admin_consent && !scopes.iter().any(|s| s == ADMIN_SCOPE)
     {
         scopes.push(ADMIN_SCOPE.into());
     }

@@ -49,7 +49,6 @@ fn identity(org: &Org, id: &str, with_name: bool) -> Value {
         "id": id,
         "displayName": if with_name { org.user(id).map(|u| u.display_name.clone()) } else { None },
         "userIdentityType": "aadUser",
-        "tenantId": TENANT_ID,
     })
 }
 
@@ -118,12 +117,10 @@ pub fn team(t: &Team) -> Value {
         "webUrl": null,
         "isArchived": false,
         "tenantId": TENANT_ID,
-        "isMembershipLimitedToOwners": null,
         "memberSettings": null,
         "guestSettings": null,
         "messagingSettings": null,
         "funSettings": null,
-        "discoverySettings": null,
         "summary": null,
     })
 }
@@ -197,7 +194,7 @@ pub fn message(org: &Org, m: &Message, place: Place, parent: Option<&str>) -> Va
         "mentions": m.mentions.iter().map(|(id, user, text)| json!({
             "id": id,
             "mentionText": text,
-            "mentioned": {"application": null, "device": null, "conversation": null, "tag": null, "user": identity(org, user, true)},
+            "mentioned": {"application": null, "device": null, "conversation": null, "user": identity(org, user, true)},
         })).collect::<Vec<_>>(),
         "reactions": m.reactions.iter().map(|r| json!({
             "reactionType": r.reaction_type,

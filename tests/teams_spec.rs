@@ -1,0 +1,214 @@
+//! The Teams emulator against msgraph-sdk 1.65.0 (`$CHATKEY_SPECS_DIR/graph`, from `make
+//! specs`): every request the Teams tools sent while using every tool is a route some
+//! request builder declares, with its HTTP method and query parameters; and every object
+//! the emulator answers with (people, chats and their members, teams, channels, messages
+//! with bodies, senders, mentions, reactions, files, events) has only fields of its model.
+
+use chatkey::protocol::SessionOptions;
+use chatkey::providers::teams::emulator::spec::GraphSpecs;
+use chatkey::providers::teams::emulator::{CLIENT_ID, EmulatorConfig, data};
+use chatkey::tokens::SecretStore;
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+
+use crate::support::{connect, ok};
+use crate::teams::{id, signed_in};
+
+fn specs() -> Option<GraphSpecs> {
+    match GraphSpecs::from_env() {
+        Ok(Some(s)) => Some(s),
+        Ok(None) => {
+            eprintln!(
+                "skipped: no Graph specs (run `make specs`, or scripts/fetch-graph-specs.sh target/specs/graph, and set CHATKEY_SPECS_DIR=target/specs)"
+            );
+            None
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn teams_spec_every_request_and_answer_is_graphs() {
+    let Some(specs) = specs() else { return };
+    let world = signed_in(EmulatorConfig {
+        admin_consent: true,
+        ..Default::default()
+    })
+    .await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    ok(&client, "teams_whoami", json!({})).await;
+    ok(&client, "teams_list_chats", json!({"limit": 2})).await;
+    ok(&client, "teams_list_teams", json!({})).await;
+    ok(
+        &client,
+        "teams_list_channels",
+        json!({"team": "Engineering"}),
+    )
+    .await;
+    let page = ok(
+        &client,
+        "teams_list_messages",
+        json!({"chat": data::CHAT_LAUNCH, "days_window": 10, "limit": 2}),
+    )
+    .await;
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    ok(
+        &client,
+        "teams_list_messages",
+        json!({"chat": data::CHAT_LAUNCH, "cursor": cursor}),
+    )
+    .await;
+    let posts = ok(
+        &client,
+        "teams_list_messages",
+        json!({"team": "Engineering", "channel": "General", "days_window": 10}),
+    )
+    .await;
+    let post = posts["messages"][0]["id"].as_str().unwrap().to_owned();
+    let thread = ok(
+        &client,
+        "teams_get_thread",
+        json!({"team": "Engineering", "channel": "General", "message": post}),
+    )
+    .await;
+    let reply = thread["messages"][1]["id"].as_str().unwrap().to_owned();
+    ok(
+        &client,
+        "teams_get_message",
+        json!({"team": data::TEAM_ENG, "channel": data::ENG_GENERAL, "message": reply, "reply_to": post}),
+    )
+    .await;
+    let sent = ok(
+        &client,
+        "teams_send_message",
+        json!({"chat": data::CHAT_ANA, "text": "spec check"}),
+    )
+    .await;
+    let sent_id = sent["id"].as_str().unwrap().to_owned();
+    ok(
+        &client,
+        "teams_update_message",
+        json!({"chat": data::CHAT_ANA, "message": sent_id, "text": "spec check, edited"}),
+    )
+    .await;
+    ok(
+        &client,
+        "teams_delete_message",
+        json!({"chat": data::CHAT_ANA, "message": sent_id}),
+    )
+    .await;
+    let mine = ok(
+        &client,
+        "teams_reply_to_thread",
+        json!({"team": data::TEAM_ENG, "channel": data::ENG_GENERAL, "message": post, "text": "ack"}),
+    )
+    .await;
+    let mine = mine["id"].as_str().unwrap().to_owned();
+    ok(
+        &client,
+        "teams_update_message",
+        json!({"team": data::TEAM_ENG, "channel": data::ENG_GENERAL, "message": mine, "reply_to": post, "text": "ack!"}),
+    )
+    .await;
+    ok(
+        &client,
+        "teams_delete_message",
+        json!({"team": data::TEAM_ENG, "channel": data::ENG_GENERAL, "message": mine, "reply_to": post}),
+    )
+    .await;
+    ok(
+        &client,
+        "teams_send_message",
+        json!({"team": data::TEAM_ENG, "channel": data::ENG_GENERAL, "text": "post", "subject": "s"}),
+    )
+    .await;
+
+    let log = world.emulator.knobs().log();
+    assert!(log.len() >= 15, "{}", log.len());
+    let mut problems = Vec::new();
+    for r in &log {
+        let path = r.path.strip_prefix("/graph/v1.0").unwrap_or(&r.path);
+        let query: Vec<&str> = r.query.keys().map(String::as_str).collect();
+        if let Err(e) = specs.check_request(&r.method, path, &query) {
+            problems.push(e);
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    // The answers, as Graph's models name their fields.
+    let refresh = world.store.load(&id()).unwrap().unwrap();
+    let base = world.emulator.base_url();
+    let http = reqwest::Client::new();
+    let tokens: Value = http
+        .post(format!("{base}teams-login/organizations/oauth2/v2.0/token"))
+        .form(&[
+            ("client_id", CLIENT_ID),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.expose_secret()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let get = |path: String| {
+        let (http, token, base) = (http.clone(), token.clone(), base.clone());
+        async move {
+            let v: Value = http
+                .get(format!("{base}graph/v1.0/{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    let eng = data::TEAM_ENG;
+    let general = data::ENG_GENERAL;
+    let checks: Vec<(&str, Value)> = vec![
+        ("user", get("me".into()).await),
+        ("user", get(format!("users/{}", data::ANA)).await),
+        (
+            "chat",
+            get("me/chats?$expand=members&$top=50".into()).await["value"].clone(),
+        ),
+        (
+            "chatMessage",
+            get(format!("chats/{}/messages?$top=50", data::CHAT_LAUNCH)).await["value"].clone(),
+        ),
+        (
+            "chatMessage",
+            get(format!("chats/{}/messages?$top=50", data::CHAT_ANA)).await["value"].clone(),
+        ),
+        ("team", get("me/joinedTeams".into()).await["value"].clone()),
+        (
+            "channel",
+            get(format!("teams/{eng}/channels")).await["value"].clone(),
+        ),
+        (
+            "chatMessage",
+            get(format!("teams/{eng}/channels/{general}/messages?$top=50")).await["value"].clone(),
+        ),
+        (
+            "chatMessage",
+            get(format!(
+                "teams/{eng}/channels/{general}/messages/{post}/replies?$top=50"
+            ))
+            .await["value"]
+                .clone(),
+        ),
+    ];
+    for (model, value) in &checks {
+        assert!(
+            value.is_object() || value.as_array().is_some_and(|a| !a.is_empty()),
+            "{model}: {value}"
+        );
+        problems.extend(specs.check_object(model, value));
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
