@@ -73,6 +73,9 @@ mod teams;
 // The Teams emulator's requests and answers against msgraph-sdk's routes and models.
 mod teams_spec;
 
+// Teams across conversations and people: reactions, unread, mentions, search, members.
+mod teams_catchup;
+
 // The token lifecycle: refresher, one refresh per expiry, needs sign-in, notifications,
 // chatkey_sign_in, kill -9 during rotating refreshes, no tokens in logs.
 mod lifecycle;

@@ -109,6 +109,33 @@ pub struct IdentitySet {
     pub user: Option<Identity>,
     pub application: Option<Identity>,
     pub device: Option<Identity>,
+    /// In a mention: the channel or team mentioned as a whole.
+    pub conversation: Option<ConversationIdentity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ConversationIdentity {
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+    /// `team`, `channel` or `chat`.
+    pub conversation_identity_type: Option<String>,
+}
+
+impl IdentitySet {
+    /// `channel` or `team` when a whole channel or team is mentioned.
+    pub fn conversation_kind(&self) -> Option<&'static str> {
+        match self
+            .conversation
+            .as_ref()?
+            .conversation_identity_type
+            .as_deref()?
+        {
+            "channel" => Some("channel"),
+            "team" => Some("team"),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

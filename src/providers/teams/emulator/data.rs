@@ -122,6 +122,8 @@ pub fn seed(now: DateTime<Utc>) -> Org {
         created: ago(30, 0),
         members: vec![ME.into(), ANA.into()],
         messages: ana,
+        // Read up to before Ana's last two messages.
+        last_read: ago(3, 0),
     });
 
     // A titled group chat.
@@ -176,6 +178,8 @@ pub fn seed(now: DateTime<Utc>) -> Org {
         created: ago(20, 0),
         members: vec![ME.into(), BEN.into(), CHEN.into(), DANA.into()],
         messages: launch,
+        // Read up to before Dana's mention (and Alex's own answer after it).
+        last_read: ago(2, 0),
     });
 
     // An untitled group chat: named after the others.
@@ -190,6 +194,7 @@ pub fn seed(now: DateTime<Utc>) -> Org {
         created: ago(12, 0),
         members: vec![ME.into(), BEN.into(), DANA.into()],
         messages: untitled,
+        last_read: now,
     });
 
     let meeting = vec![message(
@@ -205,6 +210,7 @@ pub fn seed(now: DateTime<Utc>) -> Org {
         created: ago(40, 0),
         members: vec![ME.into(), ANA.into(), BEN.into(), CHEN.into(), DANA.into()],
         messages: meeting,
+        last_read: now,
     });
 
     // Engineering: posts with replies.

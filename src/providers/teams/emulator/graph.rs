@@ -356,6 +356,43 @@ fn route(st: &mut EmuState, r: &Req, segs: &[&str]) -> Result<Answer, Answer> {
                 .ok_or_else(|| not_found("Message"))?;
             soft_delete(m, r.me)
         }
+        ["chats", id, "markChatReadForUser"] if post => {
+            require(r.grant, &["Chat.ReadWrite"])?;
+            chat(&st.org, id, r.me)?;
+            let user = r
+                .body
+                .pointer("/user/id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if user != r.me
+                || r.body
+                    .pointer("/user/tenantId")
+                    .and_then(Value::as_str)
+                    .is_none()
+            {
+                return Err(graph_error(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "The user in the request body must be the signed-in user, with its tenantId.",
+                ));
+            }
+            chat_mut(&mut st.org, id).expect("checked").last_read = Utc::now();
+            Ok((StatusCode::NO_CONTENT, Value::Null))
+        }
+        [
+            "chats",
+            id,
+            "messages",
+            mid,
+            action @ ("setReaction" | "unsetReaction"),
+        ] if post => {
+            require(r.grant, &["Chat.ReadWrite", "ChatMessage.Send"])?;
+            chat(&st.org, id, r.me)?;
+            let m = chat_mut(&mut st.org, id)
+                .and_then(|c| c.messages.iter_mut().find(|m| m.id == *mid))
+                .ok_or_else(|| not_found("Message"))?;
+            reaction(m, r, action)
+        }
         ["me", "joinedTeams"] if get => {
             require(r.grant, READ_TEAMS)?;
             let items: Vec<Value> = st
@@ -486,6 +523,42 @@ fn channel_route(
                 .find(|m| m.id == *mid)
                 .ok_or_else(|| not_found("Message"))?;
             soft_delete(m, r.me)
+        }
+        ["messages", mid, action @ ("setReaction" | "unsetReaction")] if post => {
+            require(r.grant, &["ChannelMessage.Send", "Group.ReadWrite.All"])?;
+            let m = channel_mut(&mut st.org, &team_id, &channel_id)
+                .messages
+                .iter_mut()
+                .find(|m| m.id == *mid)
+                .ok_or_else(|| not_found("Message"))?;
+            reaction(m, r, action)
+        }
+        [
+            "messages",
+            mid,
+            "replies",
+            rid,
+            action @ ("setReaction" | "unsetReaction"),
+        ] if post => {
+            require(r.grant, &["ChannelMessage.Send", "Group.ReadWrite.All"])?;
+            let m = reply_mut(&mut st.org, &team_id, &channel_id, mid, rid)?;
+            reaction(m, r, action)
+        }
+        ["members"] if get => {
+            require(
+                r.grant,
+                &[
+                    "ChannelMember.Read.All",
+                    "ChannelMember.ReadWrite.All",
+                    "Group.Read.All",
+                ],
+            )?;
+            let items: Vec<Value> = c
+                .members
+                .iter()
+                .map(|m| render::member(&st.org, m, &c.id))
+                .collect();
+            page(r, items, 100)
         }
         ["messages", mid, "replies"] if get => {
             require(r.grant, READ_CHANNEL_MESSAGES)?;
@@ -696,6 +769,32 @@ fn edit(m: &mut Message, r: &Req) -> Result<Answer, Answer> {
         .into();
     m.edited = Some(now);
     m.modified = now;
+    Ok((StatusCode::NO_CONTENT, Value::Null))
+}
+
+/// setReaction / unsetReaction: `reactionType` required; one reaction of a kind per person.
+fn reaction(m: &mut Message, r: &Req, action: &str) -> Result<Answer, Answer> {
+    let Some(kind) = r
+        .body
+        .get("reactionType")
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty())
+    else {
+        return Err(graph_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "reactionType is required.",
+        ));
+    };
+    m.reactions
+        .retain(|x| !(x.user == r.me && x.reaction_type == kind));
+    if action == "setReaction" {
+        m.reactions.push(super::state::Reaction {
+            reaction_type: kind.to_owned(),
+            user: r.me.to_owned(),
+            at: Utc::now(),
+        });
+    }
     Ok((StatusCode::NO_CONTENT, Value::Null))
 }
 

@@ -88,7 +88,7 @@ pub fn chat(org: &Org, c: &Chat, expand_members: bool) -> Value {
         "webUrl": format!("https://teams.microsoft.com/l/chat/{}/0?tenantId={TENANT_ID}", urlencode(&c.id)),
         "tenantId": TENANT_ID,
         "onlineMeetingInfo": null,
-        "viewpoint": {"isHidden": false, "lastMessageReadDateTime": time(c.created)},
+        "viewpoint": {"isHidden": false, "lastMessageReadDateTime": time(c.last_read)},
     });
     if expand_members {
         v["members@odata.context"] = json!(format!(

@@ -54,6 +54,8 @@ pub struct Chat {
     pub created: DateTime<Utc>,
     pub members: Vec<String>,
     pub messages: Vec<Message>,
+    /// The signed-in person's `viewpoint.lastMessageReadDateTime`.
+    pub last_read: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,8 +82,9 @@ pub struct Org {
     pub users: Vec<User>,
     pub chats: Vec<Chat>,
     pub teams: Vec<Team>,
-    /// Message ids are milliseconds since the epoch, as Teams' are; unique across the org.
-    pub last_id: i64,
+    /// Message ids are the creation time in milliseconds since the epoch, as Teams' are;
+    /// a collision moves to the next free millisecond.
+    pub used_ids: std::collections::BTreeSet<i64>,
 }
 
 impl Org {
@@ -89,10 +92,13 @@ impl Org {
         self.users.iter().find(|u| u.id == id)
     }
 
-    /// A new message id, after every existing one.
+    /// The id of a message created `at`.
     pub fn next_id(&mut self, at: DateTime<Utc>) -> String {
-        self.last_id = (self.last_id + 1).max(at.timestamp_millis());
-        self.last_id.to_string()
+        let mut id = at.timestamp_millis();
+        while !self.used_ids.insert(id) {
+            id += 1;
+        }
+        id.to_string()
     }
 }
 

@@ -270,7 +270,7 @@ pub async fn list_messages(
     })
 }
 
-fn first_page(client: &GraphClient, c: &Conversation, until: DateTime<Utc>) -> Url {
+pub(super) fn first_page(client: &GraphClient, c: &Conversation, until: DateTime<Utc>) -> Url {
     let path = c.messages_path();
     match c {
         Conversation::Chat { .. } => client.url(
@@ -293,7 +293,7 @@ fn first_page(client: &GraphClient, c: &Conversation, until: DateTime<Utc>) -> U
 
 /// Messages of the window, newest first, up to `limit`; and where to continue when more
 /// are left (the page and how many of it were taken).
-async fn read_window(
+pub(super) async fn read_window(
     client: &GraphClient,
     c: &Conversation,
     first: Url,

@@ -2,8 +2,13 @@
 //! assistant can ask for, described for an LLM, and the handler behind it. `views.rs` holds
 //! the flat views they return, so every tool shows a message the same way.
 
+pub mod catchup;
 pub mod conversations;
 pub mod messages;
+pub mod people;
+pub mod reactions;
+mod scan;
+pub mod search;
 pub mod views;
 pub mod writes;
 
@@ -11,7 +16,14 @@ use super::Context;
 use crate::tools::ToolSpec;
 
 pub fn all() -> Vec<ToolSpec<Context>> {
-    let groups: Vec<Vec<ToolSpec<Context>>> =
-        vec![conversations::tools(), messages::tools(), writes::tools()];
+    let groups: Vec<Vec<ToolSpec<Context>>> = vec![
+        conversations::tools(),
+        messages::tools(),
+        writes::tools(),
+        reactions::tools(),
+        people::tools(),
+        search::tools(),
+        catchup::tools(),
+    ];
     groups.into_iter().flatten().collect()
 }

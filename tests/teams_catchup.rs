@@ -1,0 +1,253 @@
+//! The Teams tools that look across conversations or at people, against the Graph emulator:
+//! reactions by character or Teams name, unread from each chat's read position and marking
+//! it read, real mentions only, search in every mode with channels only under admin
+//! consent, members, people, participants and the summary window.
+
+use chatkey::protocol::SessionOptions;
+use chatkey::providers::teams::emulator::{EmulatorConfig, data};
+use serde_json::json;
+
+use crate::support::{connect, ok, tool_error};
+use crate::teams::signed_in;
+
+#[tokio::test]
+async fn teams_reactions_by_character_or_name() {
+    let world = signed_in(EmulatorConfig::default()).await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    let sent = ok(
+        &client,
+        "teams_send_message",
+        json!({"chat": data::CHAT_ANA, "text": "lunch?"}),
+    )
+    .await;
+    let id = sent["id"].as_str().unwrap();
+    let at = json!({"chat": data::CHAT_ANA, "message": id});
+    let mut args = at.clone();
+    args["emoji"] = json!("like");
+    let added = ok(&client, "teams_add_reaction", args).await;
+    assert_eq!(added["reactions"][0]["emoji"], "👍");
+    // Graph names the author by id only; chatkey names them.
+    assert_eq!(added["reactions"][0]["people"][0], "Alex Rivera");
+    let mut args = at.clone();
+    args["emoji"] = json!("🎉");
+    ok(&client, "teams_add_reaction", args).await;
+    let listed = ok(&client, "teams_list_reactions", at.clone()).await;
+    assert_eq!(listed["reactions"].as_array().unwrap().len(), 2, "{listed}");
+    let mut args = at.clone();
+    args["emoji"] = json!("👍");
+    let left = ok(&client, "teams_remove_reaction", args).await;
+    assert_eq!(left["reactions"][0]["emoji"], "🎉");
+    let before = world.emulator.knobs().log().len();
+    let mut args = at.clone();
+    args["emoji"] = json!("thumbs");
+    let err = tool_error(&client, "teams_add_reaction", args).await;
+    assert!(err.contains("like, heart"), "{err}");
+    assert_eq!(world.emulator.knobs().log().len(), before);
+}
+
+#[tokio::test]
+async fn teams_unread_counts_others_after_last_read_and_mark_read_clears_it() {
+    let world = signed_in(EmulatorConfig::default()).await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    let unread = ok(&client, "teams_get_unread", json!({})).await;
+    let chats = unread["chats"].as_array().unwrap();
+    let count = |id: &str| {
+        chats
+            .iter()
+            .find(|c| c["chat"] == id)
+            .map(|c| c["unread"].as_u64().unwrap())
+    };
+    // Ana's last two; in Launch crew, Dana's mention (Alex's own answer does not count).
+    assert_eq!(count(data::CHAT_ANA), Some(2), "{unread}");
+    assert_eq!(count(data::CHAT_LAUNCH), Some(1), "{unread}");
+    assert_eq!(count(data::CHAT_UNTITLED), None, "{unread}");
+    assert_eq!(unread["total"], 3);
+    assert!(unread["note"].as_str().unwrap().contains("channels"));
+
+    ok(&client, "teams_mark_read", json!({"chat": data::CHAT_ANA})).await;
+    let after = ok(&client, "teams_get_unread", json!({})).await;
+    assert_eq!(after["total"], 1, "{after}");
+    let err = tool_error(
+        &client,
+        "teams_mark_read",
+        json!({"chat": data::ENG_GENERAL.replace("19:", "")}),
+    )
+    .await;
+    assert!(err.contains("19:"), "{err}");
+}
+
+#[tokio::test]
+async fn teams_mentions_are_real_mentions_and_channels_need_consent() {
+    let world = signed_in(EmulatorConfig::default()).await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    // A message with Alex's name as plain text is not a mention.
+    ok(
+        &client,
+        "teams_send_message",
+        json!({"chat": data::CHAT_UNTITLED, "text": "Alex Rivera said hi"}),
+    )
+    .await;
+    let chats_only = ok(&client, "teams_get_my_mentions", json!({"days_window": 10})).await;
+    assert_eq!(chats_only["total"], 1, "{chats_only}");
+    assert_eq!(chats_only["mentions"][0]["mention"], "direct");
+    assert_eq!(
+        chats_only["mentions"][0]["conversation_name"],
+        "Launch crew"
+    );
+    assert!(
+        chats_only["searched"]["channels_skipped"]
+            .as_str()
+            .unwrap()
+            .contains("ChannelMessage.Read.All")
+    );
+
+    world.emulator.knobs().set_admin_consent(true);
+    world.emulator.knobs().expire_access_tokens();
+    // The account record keeps the scopes of the sign-in; a new sign-in picks up consent.
+    let world = signed_in(EmulatorConfig {
+        admin_consent: true,
+        ..Default::default()
+    })
+    .await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    let all = ok(&client, "teams_get_my_mentions", json!({"days_window": 10})).await;
+    assert_eq!(all["total"], 1, "{all}");
+    assert_eq!(all["searched"]["channels"], 4, "{all}");
+}
+
+#[tokio::test]
+async fn teams_search_in_every_mode_says_what_it_read() {
+    let world = signed_in(EmulatorConfig {
+        admin_consent: true,
+        ..Default::default()
+    })
+    .await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    let found = ok(
+        &client,
+        "teams_search_messages",
+        json!({"query": "payments-api", "days_window": 10}),
+    )
+    .await;
+    let texts: Vec<&str> = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"Morning! Did the payments-api canary finish?"),
+        "{found}"
+    );
+    assert!(
+        texts.contains(&"Deploy of payments-api 2.4 starts at 14:00 UTC"),
+        "{found}"
+    );
+    assert_eq!(found["searched"]["chats"], 4);
+    assert_eq!(found["searched"]["channels"], 4);
+    let exact = ok(
+        &client,
+        "teams_search_messages",
+        json!({"query": "launch date", "mode": "exact", "days_window": 10}),
+    )
+    .await;
+    assert_eq!(exact["count"], 1, "{exact}");
+    assert_eq!(
+        exact["results"][0]["conversation"]["chat"],
+        data::CHAT_LAUNCH
+    );
+    let regex = ok(
+        &client,
+        "teams_search_messages",
+        json!({"query": "latency\\s+spike", "mode": "regex"}),
+    )
+    .await;
+    assert_eq!(
+        regex["results"][0]["conversation_name"], "Engineering › Incidents",
+        "{regex}"
+    );
+    let err = tool_error(
+        &client,
+        "teams_search_messages",
+        json!({"query": "(", "mode": "regex"}),
+    )
+    .await;
+    assert!(err.contains("query"), "{err}");
+}
+
+#[tokio::test]
+async fn teams_people_members_participants_and_summary() {
+    let world = signed_in(EmulatorConfig {
+        admin_consent: true,
+        ..Default::default()
+    })
+    .await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    let ana = ok(
+        &client,
+        "teams_get_user_info",
+        json!({"user": "ana.lima@contoso.com"}),
+    )
+    .await;
+    assert_eq!(ana["id"], data::ANA);
+    assert_eq!(ana["jobTitle"], "Staff Engineer");
+    let err = tool_error(
+        &client,
+        "teams_get_user_info",
+        json!({"user": "nobody@contoso.com"}),
+    )
+    .await;
+    assert!(err.contains("nobody@contoso.com"), "{err}");
+
+    let members = ok(
+        &client,
+        "teams_list_members",
+        json!({"chat": data::CHAT_LAUNCH}),
+    )
+    .await;
+    assert_eq!(members["count"], 4);
+    let err = tool_error(
+        &client,
+        "teams_list_members",
+        json!({"team": "Engineering", "channel": "General"}),
+    )
+    .await;
+    assert!(err.contains("ChannelMember.Read.All"), "{err}");
+
+    let people = ok(
+        &client,
+        "teams_get_conversation_participants",
+        json!({"team": "Engineering", "channel": "General", "days_window": 10}),
+    )
+    .await;
+    let names: Vec<&str> = people["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    // Most messages first; equal counts, the most recent poster first.
+    assert_eq!(names, ["Ben Okafor", "Ana Lima", "Alex Rivera"], "{people}");
+
+    let summary = ok(
+        &client,
+        "teams_summarize_conversation",
+        json!({"team": "Engineering", "channel": "General", "days_window": 10}),
+    )
+    .await;
+    let texts: Vec<&str> = summary["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Welcome to Engineering! Runbooks are pinned.",
+            "Deploy of payments-api 2.4 starts at 14:00 UTC",
+            "Migrations are backwards compatible.",
+            "@Alex Rivera please approve the change request",
+        ]
+    );
+}
