@@ -122,6 +122,48 @@ async fn teams_spec_every_request_and_answer_is_graphs() {
         json!({"team": data::TEAM_ENG, "channel": data::ENG_GENERAL, "text": "post", "subject": "s"}),
     )
     .await;
+    // The tools that look across conversations or at people.
+    let react = json!({"team": data::TEAM_ENG, "channel": data::ENG_GENERAL, "message": post, "emoji": "heart"});
+    ok(&client, "teams_add_reaction", react.clone()).await;
+    ok(&client, "teams_remove_reaction", react).await;
+    let react =
+        json!({"chat": data::CHAT_LAUNCH, "message": page["messages"][0]["id"], "emoji": "👍"});
+    ok(&client, "teams_add_reaction", react.clone()).await;
+    ok(
+        &client,
+        "teams_list_reactions",
+        json!({"chat": data::CHAT_LAUNCH, "message": page["messages"][0]["id"]}),
+    )
+    .await;
+    ok(&client, "teams_remove_reaction", react).await;
+    ok(&client, "teams_get_unread", json!({})).await;
+    ok(
+        &client,
+        "teams_mark_read",
+        json!({"chat": data::CHAT_LAUNCH}),
+    )
+    .await;
+    ok(&client, "teams_get_my_mentions", json!({})).await;
+    ok(&client, "teams_search_messages", json!({"query": "deploy"})).await;
+    ok(&client, "teams_get_user_info", json!({"user": data::ANA})).await;
+    ok(
+        &client,
+        "teams_list_members",
+        json!({"chat": data::CHAT_LAUNCH}),
+    )
+    .await;
+    ok(
+        &client,
+        "teams_get_conversation_participants",
+        json!({"team": "Engineering", "channel": "General"}),
+    )
+    .await;
+    ok(
+        &client,
+        "teams_summarize_conversation",
+        json!({"chat": data::CHAT_ANA}),
+    )
+    .await;
 
     let log = world.emulator.knobs().log();
     assert!(log.len() >= 15, "{}", log.len());
