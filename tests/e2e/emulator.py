@@ -32,6 +32,7 @@ ENGINEERING_SPACE_DISPLAY_NAME = "Engineering"
 LISTENING = re.compile(r"chatkey emulator listening on (http://127\.0\.0\.1:\d+)/?")
 SNIPPET_START = "[providers.google-chat]"
 SLACK_SNIPPET_START = "[providers.slack]"
+TEAMS_SNIPPET_START = "[providers.teams]"
 
 # Loopback requests must never go through a proxy from the environment.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -67,8 +68,10 @@ class Emulator:
         self.proc = proc
         self.base_url = base_url.rstrip("/")
         self.config_snippet = config_snippet
-        # The `[providers.slack]` section, written only for tests that sign in to Slack.
+        # The `[providers.slack]` and `[providers.teams]` sections, written only for tests
+        # that sign in to Slack or Teams.
         self.slack_snippet = ""
+        self.teams_snippet = ""
 
     @classmethod
     def start(
@@ -93,18 +96,21 @@ class Emulator:
             base_url = LISTENING.search(line).group(1)
             start, end = _section(proc, SNIPPET_START, i + 1, timeout)
             slack, slack_end = _section(proc, SLACK_SNIPPET_START, end + 1, timeout)
+            teams, teams_end = _section(proc, TEAMS_SNIPPET_START, slack_end + 1, timeout)
         except BaseException:
             proc.stop()
             raise
         lines = proc.lines("stdout")
         emulator = cls(proc, base_url, "\n".join(lines[start:end]) + "\n")
         emulator.slack_snippet = "\n".join(lines[slack:slack_end]) + "\n"
+        emulator.teams_snippet = "\n".join(lines[teams:teams_end]) + "\n"
         return emulator
 
-    def write_config(self, config_dir: Path, slack: bool = False) -> Path:
-        """Writes the Google Chat section, and the Slack one too when `slack`."""
+    def write_config(self, config_dir: Path, slack: bool = False, teams: bool = False) -> Path:
+        """Writes the Google Chat section, and Slack's and Teams' too when asked."""
         path = config_dir / "config.toml"
         text = self.config_snippet + ("\n" + self.slack_snippet if slack else "")
+        text += "\n" + self.teams_snippet if teams else ""
         path.write_text(text, encoding="utf-8")
         return path
 

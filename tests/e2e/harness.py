@@ -114,7 +114,9 @@ class Chatkey:
             url = url.rstrip(".,;")
             if (auth_url and url.startswith(auth_url + "?")) or "/o/oauth2/v2/auth?" in url:
                 return url
-            if url.startswith(self.emulator.base_url) and "/oauth/v2/authorize?" in url:
+            if url.startswith(self.emulator.base_url) and (
+                "/oauth/v2/authorize?" in url or "/oauth2/v2.0/authorize?" in url
+            ):
                 return url
         return None
 

@@ -19,7 +19,7 @@ use super::messages::{ConversationView, conversation_view, fetch};
 use super::views::{MessageView, message_view};
 use crate::providers::ProviderId;
 use crate::providers::teams::Context;
-use crate::tools::{Hints, ToolError, ToolSpec};
+use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 const P: Option<ProviderId> = Some(ProviderId::Teams);
 /// Teams refuses messages over about 28 KB of HTML.
@@ -126,13 +126,19 @@ async fn post(
     let conversation = resolve(&client, place).await?;
     let mut path = conversation.messages_path();
     if let Some(id) = thread {
-        // Graph would post to a missing post's replies with a 404, but check first anyway:
-        // the error then names the post instead of a bare "not found".
-        let parent = fetch(&client, &conversation, id, None).await?;
-        if let Some(root) = &parent.reply_to_id {
-            return Err(ToolError::invalid_argument(format!(
-                "invalid argument `message`: `{id}` is a reply; reply to the post it answers, `{root}`"
-            )));
+        // Graph answers a reply to a missing post with 404 (a reply can never become a new
+        // post), but reading the post first names what is wrong: missing, or itself a reply.
+        // Reading needs ChannelMessage.Read.All; without it, Graph's 404 has to do.
+        match fetch(&client, &conversation, id, None).await {
+            Ok(parent) => {
+                if let Some(root) = &parent.reply_to_id {
+                    return Err(ToolError::invalid_argument(format!(
+                        "invalid argument `message`: `{id}` is a reply; reply to the post it answers, `{root}`"
+                    )));
+                }
+            }
+            Err(e) if e.kind == ToolErrorKind::PermissionDenied => {}
+            Err(e) => return Err(e),
         }
         path.extend([id, "replies"]);
     }
@@ -141,7 +147,13 @@ async fn post(
     }
     let sent: Option<ChatMessage> = client
         .write(Method::POST, client.url(&path, &[]), &payload)
-        .await?;
+        .await
+        .map_err(|e| match (thread, e.kind) {
+            (Some(id), ToolErrorKind::NotFound) => ToolError::not_found(format!(
+                "no message `{id}` in this channel to reply to; take post ids from teams_list_messages"
+            )),
+            _ => e,
+        })?;
     let sent = sent.ok_or_else(|| {
         ToolError::internal("Microsoft Graph accepted the message but did not return it; check the conversation before sending again")
     })?;
