@@ -251,3 +251,55 @@ async fn teams_people_members_participants_and_summary() {
         ]
     );
 }
+
+#[tokio::test]
+async fn teams_share_file_content_posts_escaped_text_from_allowed_dirs_only() {
+    let world = signed_in(EmulatorConfig::default()).await;
+    let files = tempfile::tempdir().unwrap();
+    let allowed = files.path().join("shared");
+    std::fs::create_dir_all(&allowed).unwrap();
+    let config = format!(
+        "{}\n[files]\nallowed_dirs = [\"{}\"]\n",
+        world.emulator.config_toml(),
+        allowed.display()
+    );
+    std::fs::write(world.paths.config_file(), config).unwrap();
+    let app = chatkey::app::App::new(
+        world.paths.clone(),
+        world.store.clone(),
+        chatkey::http::client(),
+    )
+    .await
+    .unwrap();
+    let client = connect(&app, SessionOptions::default()).await;
+    let log = allowed.join("deploy.log");
+    std::fs::write(&log, "step 1 <ok>\nstep 2 & done\n").unwrap();
+    let shared = ok(
+        &client,
+        "teams_share_file_content",
+        json!({"chat": data::CHAT_LAUNCH, "path": log.display().to_string()}),
+    )
+    .await;
+    assert_eq!(
+        shared["text"], "deploy.log\nstep 1 <ok>\nstep 2 & done",
+        "{shared}"
+    );
+    assert_eq!(shared["lines_posted"], 2);
+    assert_eq!(shared["truncated"], false);
+
+    let outside = files.path().join("secret.txt");
+    std::fs::write(&outside, "no").unwrap();
+    let before = world.emulator.knobs().log().len();
+    let err = tool_error(
+        &client,
+        "teams_share_file_content",
+        json!({"chat": data::CHAT_LAUNCH, "path": outside.display().to_string()}),
+    )
+    .await;
+    assert!(err.contains("allowed"), "{err}");
+    assert_eq!(
+        world.emulator.knobs().log().len(),
+        before,
+        "nothing was sent"
+    );
+}

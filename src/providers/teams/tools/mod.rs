@@ -9,6 +9,7 @@ pub mod people;
 pub mod reactions;
 mod scan;
 pub mod search;
+pub mod share;
 pub mod views;
 pub mod writes;
 
@@ -24,6 +25,7 @@ pub fn all() -> Vec<ToolSpec<Context>> {
         people::tools(),
         search::tools(),
         catchup::tools(),
+        share::tools(),
     ];
     groups.into_iter().flatten().collect()
 }

@@ -23,7 +23,7 @@ use crate::tools::{Hints, ToolError, ToolErrorKind, ToolSpec};
 
 const P: Option<ProviderId> = Some(ProviderId::Teams);
 /// Teams refuses messages over about 28 KB of HTML.
-const MAX_HTML: usize = 28_000;
+pub const MAX_HTML: usize = 28_000;
 
 pub fn tools() -> Vec<ToolSpec<Context>> {
     vec![
@@ -115,7 +115,7 @@ pub struct SentResult {
     pub message: MessageView,
 }
 
-async fn post(
+pub(super) async fn post(
     ctx: &Context,
     account: Option<&str>,
     place: &Where,
