@@ -278,6 +278,31 @@ pub async fn signed_in_slack_world(
     }
 }
 
+/// Signs in again to `world`'s emulator (its scopes as the emulator now grants them), into a
+/// fresh store; returns an app that uses the new sign-in.
+pub async fn signed_in_slack_world_with(world: &SlackWorld) -> Arc<App> {
+    let store = Arc::new(MemoryStore::default());
+    chatkey::signin::login_into(
+        &world.paths,
+        ProviderId::Slack,
+        chatkey::signin::LoginOptions {
+            open_browser: false,
+            login_hint: None,
+            timeout: std::time::Duration::from_secs(20),
+        },
+        store.clone(),
+        |url| {
+            let url = url.clone();
+            tokio::spawn(async move { reqwest::get(url).await.map(|_| ()) });
+        },
+    )
+    .await
+    .expect("slack sign-in again through the emulator");
+    App::new(world.paths.clone(), store, chatkey::http::client())
+        .await
+        .unwrap()
+}
+
 /// Whether the real keyring (Secret Service) answers. When it does not, says why on stderr
 /// and returns false (the caller skips), unless `CHATKEY_REQUIRE_KEYRING` makes it a failure.
 pub fn keyring_ready(test: &str) -> bool {

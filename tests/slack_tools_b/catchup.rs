@@ -4,7 +4,7 @@ use chatkey::protocol::SessionOptions;
 use chatkey::providers::slack::emulator::EmulatorConfig;
 use serde_json::{Value, json};
 
-use crate::support::{connect, ok, signed_in_slack_world, tool_error};
+use crate::support::{connect, ok, signed_in_slack_world, signed_in_slack_world_with, tool_error};
 
 fn channel<'a>(unread: &'a Value, id: &str) -> Option<&'a Value> {
     unread["unread"]
@@ -212,4 +212,48 @@ async fn slack_tools_b_summarize_lays_out_participants_threads_and_messages() {
     assert_eq!(small["truncated"], true);
     // The newest are kept.
     assert_eq!(small["messages"][2]["ts"], *ts.last().unwrap());
+}
+
+#[tokio::test]
+async fn slack_tools_b_mentions_without_search_read_the_histories_and_find_the_same() {
+    let world = signed_in_slack_world(EmulatorConfig::default()).await;
+    let client = connect(&world.app, SessionOptions::default()).await;
+    let knobs = world.emulator.knobs();
+    let searched = ok(&client, "slack_get_my_mentions", json!({"days_window": 30})).await;
+    assert_eq!(searched["searched"]["via"], "search.messages", "{searched}");
+    // A token without search:read (as an imported one may be): the histories instead.
+    let scopes: Vec<String> = chatkey::providers::slack::DEFAULT_USER_SCOPES
+        .iter()
+        .map(|(s, _)| s.to_string())
+        .filter(|s| s != "search:read")
+        .collect();
+    knobs.set_granted_scopes(Some(scopes)).unwrap();
+    let world2 = signed_in_slack_world_with(&world).await;
+    let client2 = connect(&world2, SessionOptions::default()).await;
+    let read = ok(
+        &client2,
+        "slack_get_my_mentions",
+        json!({"days_window": 30}),
+    )
+    .await;
+    assert_eq!(read["searched"]["via"], "history", "{read}");
+    let key = |out: &Value| -> Vec<(String, String)> {
+        out["mentions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["ts"].as_str().unwrap().to_owned(),
+                    m["mention"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // Search finds every mention the histories hold; it may find more (a reply in the
+    // window to a thread started before it, which no history of the window lists).
+    let found = key(&searched);
+    for m in key(&read) {
+        assert!(found.contains(&m), "{m:?} is missing from {searched}");
+    }
 }

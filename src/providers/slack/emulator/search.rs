@@ -4,9 +4,10 @@
 //! `-excluded` words, `in:#channel` / `in:<#C…>` / `in:@person` (the DM with them),
 //! `from:@person` / `from:<@U…>` / `from:me`, `before:`/`after:`/`on:` a date
 //! (`YYYY-MM-DD`, UTC, bounds exclusive as in Slack) and `during:` a month or day,
-//! `has:link`, `has:reaction`, `is:thread`. Mentions match by handle (`<@U…>` is searchable
-//! as `@alex.rivera`). Results page by `count` and `page` (`messages.paging` and
-//! `messages.pagination`), or by `cursor` (`*` first) with `response_metadata.next_cursor`;
+//! `has:link`, `has:reaction`, `is:thread`, and `<@U…>` (messages mentioning that person).
+//! Mentions also match by handle (`<@U…>` is searchable as `@alex.rivera`). Results page by
+//! `count` and `page` (`messages.paging` and `messages.pagination`), or by `cursor` (`*`
+//! first) with `response_metadata.next_cursor`;
 //! `highlight=true` wraps matched words in U+E000 … U+E001 as Slack does.
 
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -31,6 +32,8 @@ struct Query {
     has_link: bool,
     has_reaction: bool,
     is_thread: bool,
+    /// `<@U…>` tokens: messages that mention these people.
+    mentions: Vec<String>,
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -154,6 +157,14 @@ fn parse(ws: &Workspace, text: &str, caller: &str) -> Query {
             "has" if value == "link" => q.has_link = true,
             "has" if value == "reaction" || value.starts_with(':') => q.has_reaction = true,
             "is" if value == "thread" => q.is_thread = true,
+            // `<@U…>` (as chat text holds a mention): messages that mention that person.
+            _ if token.starts_with("<@") && token.ends_with('>') => q.mentions.push(
+                token[2..token.len() - 1]
+                    .split('|')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             _ if token.starts_with('-') && token.len() > 1 => {
                 q.excluded.extend(query_words(&token[1..]))
             }
@@ -219,6 +230,9 @@ fn score(q: &Query, ws: &Workspace, conv: &Conversation, m: &Message) -> Option<
         || q.before.is_some_and(|b| m.ts >= b)
         || (q.has_reaction && m.reactions.is_empty())
         || (q.is_thread && m.thread_ts.is_none())
+        || q.mentions
+            .iter()
+            .any(|u| !(m.text.contains(&format!("<@{u}>")) || m.text.contains(&format!("<@{u}|"))))
         || (q.has_link && !m.text.contains("<http"))
     {
         return None;

@@ -3,7 +3,10 @@
 //!
 //! Unread counts top-level messages and thread broadcasts from others after `last_read`
 //! (conversations.history holds exactly those); mentions are real `<@Uself>`, `@here`,
-//! `@channel` and `@everyone` control sequences, never a name appearing in the text.
+//! `@channel` and `@everyone` control sequences, never a name appearing in the text. Direct
+//! mentions come from Slack's search for `<@Uself>` (one request for the window, replies
+//! included, instead of a history and a replies call per thread, all paced at Tier 3);
+//! broadcasts, which search cannot find, from each conversation's top-level history.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +24,7 @@ use super::super::paging::{self, Paging};
 use super::super::ts;
 use super::channels::check_channel;
 use super::views::{MessageView, message_views};
-use super::window::{channel_name, window_messages};
+use super::window::{channel_name, history_messages, window_messages};
 use crate::providers::ProviderId;
 use crate::providers::slack::Context;
 use crate::time_window::last_days;
@@ -70,10 +73,11 @@ pub fn tools() -> Vec<ToolSpec<Context>> {
             "slack_get_my_mentions",
             "Find messages that mention me",
             "Messages from others that mention the signed-in person over the last `days_window` days (default 7, max \
-             90): direct `@name` mentions and `@here`/`@channel`/`@everyone`, thread replies included, newest first, \
-             each with `mention` (`direct`, `here`, `channel`, `everyone`). Searches every conversation the person is \
-             in, or only `channels` (ids or names like `#eng`); at most `limit` (1–500, default 50). A name written as \
-             plain text is not a mention.",
+             90): direct `@name` mentions (found with Slack's search, thread replies included) and \
+             `@here`/`@channel`/`@everyone` (read from each conversation's messages and thread broadcasts), newest \
+             first, each with `mention` (`direct`, `here`, `channel`, `everyone`). Looks in every conversation the \
+             person is in, or only `channels` (ids or names like `#eng`); at most `limit` (1–500, default 50). A \
+             name written as plain text is not a mention.",
             P,
             Hints::READ,
             get_my_mentions,
@@ -346,6 +350,9 @@ pub struct MentionView {
 
 #[derive(Debug, Serialize)]
 pub struct Searched {
+    /// `search.messages` (direct mentions through Slack's search, broadcasts from each
+    /// conversation's history) or `history` (everything read, for a token without search).
+    pub via: &'static str,
     pub channels: usize,
     pub messages: usize,
     /// True when a conversation held more messages than chatkey reads and older ones were skipped.
@@ -395,48 +402,92 @@ pub async fn get_my_mentions(
     let me = my_id(&client)?;
     let targets = conversations(&ctx, &client, args.channels.as_deref()).await?;
     let oldest = ts::from_time(since);
+    let mut searched = Searched {
+        via: "search.messages",
+        channels: targets.len(),
+        messages: 0,
+        truncated: false,
+    };
+    let mut found: Vec<(&'static str, String, String, Message)> = Vec::new();
+
+    // Direct mentions, thread replies included, with Slack's search: one request for the
+    // whole window instead of every conversation's history and threads. A token without
+    // search:read (an imported one) reads the histories instead.
+    let listed = args.channels.as_ref().map(|_| targets.as_slice());
+    let direct = match super::search::mentioning(&client, &me, listed, since, limit).await {
+        Ok(d) => Some(d),
+        Err(e)
+            if e.kind == ToolErrorKind::PermissionDenied && e.message.contains("search:read") =>
+        {
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let mut seen = std::collections::HashSet::new();
+    if let Some((matches, truncated)) = direct {
+        searched.truncated |= truncated;
+        searched.messages += matches.len();
+        for (channel, name, m) in matches {
+            if m.user.as_deref() == Some(me.as_str()) || ts::cmp(&m.ts, &oldest).is_lt() {
+                continue;
+            }
+            if m.text.as_deref().and_then(|t| mrkdwn::mention_of(t, &me)) == Some(Mention::Direct)
+                && seen.insert((channel.clone(), m.ts.clone()))
+            {
+                found.push(("direct", channel, name, m));
+            }
+        }
+    } else {
+        searched.via = "history";
+    }
+
+    // @here, @channel and @everyone are not searchable: each conversation's top-level
+    // history (where they are posted, and thread broadcasts), or everything when search
+    // was not available.
+    let full = searched.via == "history";
     let fetched: Vec<(ChannelRef, WindowResult)> = stream::iter(targets)
         .map(|c| {
             let (client, oldest) = (&client, oldest.as_str());
             async move {
-                let r = window_messages(client, &c.id, oldest, MENTION_SCAN_CAP).await;
+                let r = if full {
+                    window_messages(client, &c.id, oldest, MENTION_SCAN_CAP).await
+                } else {
+                    history_messages(client, &c.id, oldest, MENTION_SCAN_CAP).await
+                };
                 (c, r)
             }
         })
         .buffered(CONCURRENT_CHANNELS)
         .collect()
         .await;
-    let mut searched = Searched {
-        channels: 0,
-        messages: 0,
-        truncated: false,
-    };
-    let mut found: Vec<(&'static str, ChannelRef, Message)> = Vec::new();
     for (c, result) in fetched {
         let (messages, truncated) = result?;
-        searched.channels += 1;
         searched.messages += messages.len();
         searched.truncated |= truncated;
         for m in messages {
             if m.user.as_deref() == Some(me.as_str()) {
                 continue;
             }
-            if let Some(kind) = m.text.as_deref().and_then(|t| mrkdwn::mention_of(t, &me)) {
-                found.push((mention_name(kind), c.clone(), m));
+            let Some(kind) = m.text.as_deref().and_then(|t| mrkdwn::mention_of(t, &me)) else {
+                continue;
+            };
+            if (kind == Mention::Direct && !full) || !seen.insert((c.id.clone(), m.ts.clone())) {
+                continue;
             }
+            found.push((mention_name(kind), c.id.clone(), channel_name(&c), m));
         }
     }
-    found.sort_by(|a, b| ts::cmp(&b.2.ts, &a.2.ts));
+    found.sort_by(|a, b| ts::cmp(&b.3.ts, &a.3.ts));
     let total = found.len();
     found.truncate(limit as usize);
     // One name lookup per conversation, in the order found.
     let mut by_channel: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, (_, c, _)) in found.iter().enumerate() {
-        by_channel.entry(c.id.clone()).or_default().push(i);
+    for (i, (_, c, _, _)) in found.iter().enumerate() {
+        by_channel.entry(c.clone()).or_default().push(i);
     }
     let mut views: Vec<Option<MessageView>> = vec![None; found.len()];
     for (channel, indexes) in &by_channel {
-        let messages: Vec<Message> = indexes.iter().map(|i| found[*i].2.clone()).collect();
+        let messages: Vec<Message> = indexes.iter().map(|i| found[*i].3.clone()).collect();
         let page = message_views(&ctx, &client, channel, &messages).await;
         for (i, v) in indexes.iter().zip(page) {
             views[*i] = Some(v);
@@ -445,10 +496,10 @@ pub async fn get_my_mentions(
     let mentions: Vec<MentionView> = found
         .iter()
         .zip(views)
-        .filter_map(|((kind, c, _), v)| {
+        .filter_map(|((kind, _, name, _), v)| {
             Some(MentionView {
                 mention: kind,
-                channel_name: channel_name(c),
+                channel_name: name.clone(),
                 message: v?,
             })
         })

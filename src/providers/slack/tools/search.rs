@@ -153,7 +153,9 @@ pub async fn search_messages(
         (c, t, 0, "history")
     } else {
         let read = Reading::for_mode(mode, max_results);
-        let found = slack_search(&client, &args.query, targets.as_deref(), since, read).await?;
+        let term = slack_terms(&args.query, read.phrase);
+        let queries = queries_for(&term, targets.as_deref(), since);
+        let found = slack_search(&client, queries, read).await?;
         (
             found.candidates,
             found.truncated,
@@ -237,31 +239,22 @@ pub async fn search_messages(
     })
 }
 
-/// The Slack query for `query`'s words (quotes and operator characters such as `:` and `@`
-/// dropped, so the person's text is searched as text) in the window, in `channel` when given;
-/// as one quoted phrase when `phrase`.
-pub fn slack_query(
-    query: &str,
-    phrase: bool,
-    channel: Option<&str>,
-    after: chrono::NaiveDate,
-) -> String {
+/// The Slack search terms for `query`'s words (quotes and operator characters such as `:`
+/// and `@` dropped, so the person's text is searched as text); one quoted phrase when
+/// `phrase`.
+pub fn slack_terms(query: &str, phrase: bool) -> String {
     let words: Vec<String> = query
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-' || c == '_' || c == '.'))
         .map(|w| w.trim_matches(|c: char| c == '-' || c == '.' || c == '\''))
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
         .collect();
-    let mut q = words.join(" ");
+    let q = words.join(" ");
     if phrase && !q.is_empty() {
-        q = format!("\"{q}\"");
+        format!("\"{q}\"")
+    } else {
+        q
     }
-    if let Some(c) = channel {
-        q.push_str(&format!(" in:<#{c}>"));
-    }
-    // `after:` is exclusive and by day: the day before the window starts.
-    q.push_str(&format!(" after:{}", after.pred_opt().unwrap_or(after)));
-    q.trim().to_owned()
 }
 
 /// How one search reads Slack's answer: in which order, and how much of it.
@@ -299,25 +292,69 @@ struct Found {
     total: usize,
 }
 
-async fn slack_search(
-    client: &SlackClient,
-    query: &str,
+/// One search per conversation in `targets`, or one for everything: `term` then `in:` and
+/// the window's `after:`.
+fn queries_for(
+    term: &str,
     targets: Option<&[ChannelRef]>,
     since: chrono::DateTime<chrono::Utc>,
-    read: Reading,
-) -> Result<Found, ToolError> {
+) -> Vec<(Option<ChannelRef>, String)> {
+    // `after:` is exclusive and by day: the day before the window starts.
     let day = since.date_naive();
-    // Owned, not borrowed: a borrowed item makes the stream's future not `Send`.
-    let queries: Vec<(Option<ChannelRef>, String)> = match targets {
-        None => vec![(None, slack_query(query, read.phrase, None, day))],
+    let after = day.pred_opt().unwrap_or(day);
+    let one = |channel: Option<&str>| {
+        let mut q = term.to_owned();
+        if let Some(c) = channel {
+            q.push_str(&format!(" in:<#{c}>"));
+        }
+        q.push_str(&format!(" after:{after}"));
+        q.trim().to_owned()
+    };
+    match targets {
+        None => vec![(None, one(None))],
         Some(list) => list
             .iter()
-            .map(|c| {
-                let q = slack_query(query, read.phrase, Some(&c.id), day);
-                (Some(c.clone()), q)
-            })
+            .map(|c| (Some(c.clone()), one(Some(&c.id))))
             .collect(),
+    }
+}
+
+/// Messages that mention `user` (Slack's search for `<@U…>`) since `since`, thread replies
+/// included, in every conversation or only `targets`: (conversation id, its name, message),
+/// and whether more were left unread.
+pub(super) async fn mentioning(
+    client: &SlackClient,
+    user: &str,
+    targets: Option<&[ChannelRef]>,
+    since: chrono::DateTime<chrono::Utc>,
+    limit: u32,
+) -> Result<(Vec<(String, String, Message)>, bool), ToolError> {
+    let read = Reading {
+        phrase: false,
+        sort: "timestamp",
+        pages: u64::from(limit).div_ceil(PAGE).max(1),
     };
+    let found = slack_search(
+        client,
+        queries_for(&format!("<@{user}>"), targets, since),
+        read,
+    )
+    .await?;
+    Ok((
+        found
+            .candidates
+            .into_iter()
+            .map(|c| (c.channel, c.channel_name, c.message))
+            .collect(),
+        found.truncated,
+    ))
+}
+
+async fn slack_search(
+    client: &SlackClient,
+    queries: Vec<(Option<ChannelRef>, String)>,
+    read: Reading,
+) -> Result<Found, ToolError> {
     let answers: Vec<Result<Found, ToolError>> = stream::iter(queries)
         .map(|(target, q)| async move {
             let mut out = Vec::new();
@@ -441,18 +478,24 @@ mod tests {
 
     #[test]
     fn the_slack_query_is_the_words_the_channel_and_the_day_before() {
-        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        use chrono::TimeZone;
+        let since = chrono::Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).unwrap();
+        let terms = slack_terms("\"payments-api\" from:@x, deploy!", false);
+        assert_eq!(terms, "payments-api from x deploy");
         assert_eq!(
-            slack_query("\"payments-api\" from:@x, deploy!", false, None, day),
-            "payments-api from x deploy after:2026-03-09"
+            queries_for(&terms, None, since),
+            vec![(
+                None,
+                "payments-api from x deploy after:2026-03-09".to_owned()
+            )]
         );
         assert_eq!(
-            slack_query("deploy", false, Some("C02ENGINEER"), day),
-            "deploy in:<#C02ENGINEER> after:2026-03-09"
+            slack_terms("Payments \"API\" down", true),
+            "\"Payments API down\""
         );
         assert_eq!(
-            slack_query("Payments \"API\" down", true, None, day),
-            "\"Payments API down\" after:2026-03-09"
+            queries_for("<@U1>", None, since)[0].1,
+            "<@U1> after:2026-03-09"
         );
     }
 

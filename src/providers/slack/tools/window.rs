@@ -25,6 +25,29 @@ pub fn channel_name(c: &ChannelRef) -> String {
     }
 }
 
+/// The top-level messages (and thread broadcasts) in `channel` since `oldest`, newest
+/// first, up to `cap`: one paged conversations.history, no thread replies; `true` when the
+/// cap cut it short.
+pub async fn history_messages(
+    client: &SlackClient,
+    channel: &str,
+    oldest: &str,
+    cap: usize,
+) -> Result<(Vec<Message>, bool), ToolError> {
+    let mut query = Map::new();
+    query.insert("channel".into(), Value::from(channel));
+    query.insert("oldest".into(), Value::from(oldest));
+    let page = paging::collect::<Message>(
+        client,
+        "conversations.history",
+        &query,
+        "messages",
+        Paging::up_to(cap),
+    )
+    .await?;
+    Ok((page.items, page.next_cursor.is_some()))
+}
+
 /// Every message in `channel` since `oldest` (newest first), thread replies included
 /// (one conversations.replies per thread that had replies), up to `cap`; `true` when
 /// the cap cut it short.
