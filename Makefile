@@ -19,6 +19,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 SPECS_DIR := $(CURDIR)/target/specs
 REQUEST_LOG := $(CURDIR)/target/emulator-requests.jsonl
 SLACK_REQUEST_LOG := $(CURDIR)/target/slack-emulator-requests.jsonl
+TEAMS_REQUEST_LOG := $(CURDIR)/target/teams-emulator-requests.jsonl
 SESSION := scripts/with-session.sh
 
 # --- Debian packages -------------------------------------------------------------------
@@ -51,10 +52,11 @@ bounded = $(if $(filter true 1 yes,$(CI)),timeout --kill-after=30s $(1))
 section = @printf '\n==== [%s] %s ====\n' "$$(date +%T)" "$(1)"
 
 # What the tests get (tests/e2e/README.md; the Rust tests read the first two).
-TEST_TARGETS := test test-rust test-e2e discovery-check slack-check
+TEST_TARGETS := test test-rust test-e2e discovery-check slack-check graph-check
 $(TEST_TARGETS): export CHATKEY_SPECS_DIR := $(SPECS_DIR)
 $(TEST_TARGETS): export CHATKEY_EMULATOR_REQUEST_LOG := $(REQUEST_LOG)
 $(TEST_TARGETS): export CHATKEY_SLACK_EMULATOR_REQUEST_LOG := $(SLACK_REQUEST_LOG)
+$(TEST_TARGETS): export CHATKEY_TEAMS_EMULATOR_REQUEST_LOG := $(TEAMS_REQUEST_LOG)
 $(TEST_TARGETS): export CHATKEY_BIN_DIR ?= $(TARGET_DIR)/debug
 $(TEST_TARGETS): export RUST_BACKTRACE := 1
 # Inside the session a Secret Service always runs: a test that cannot reach it is a failure.
@@ -72,7 +74,7 @@ test: export CHATKEY_REQUIRE_DEB := 1
 HAVE_NEXTEST = $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
 .PHONY: help deps deps-build venv specs build fmt fmt-check clippy check-headless \
-	test test-rust test-e2e discovery-check slack-check bench demo clean check-targets deb
+	test test-rust test-e2e discovery-check slack-check graph-check bench demo clean check-targets deb
 
 help: ## list the targets
 	@echo "chatkey make targets:"
@@ -177,22 +179,22 @@ deb: deps-build ## build the .deb with cargo-deb (into target/debian) and run li
 
 # --- tests -------------------------------------------------------------------------------
 
-test: deps venv specs fmt-check clippy check-headless check-targets build deb test-rust test-e2e discovery-check slack-check ## everything CI runs, set-up included
+test: deps venv specs fmt-check clippy check-headless check-targets build deb test-rust test-e2e discovery-check slack-check graph-check ## everything CI runs, set-up included
 	@printf '\n==== [%s] make test: all steps passed ====\n' "$$(date +%T)"
 
 # The Rust tests, inside a private desktop session (Secret Service, Xvfb, notifications).
-# discovery_request_log and slack_request_log run last, on their own, once every client
-# request is in the logs.
+# discovery_request_log, slack_request_log and teams_request_log run last, on their own,
+# once every client request is in the logs.
 test-rust: deps specs ## the Rust tests, in a private session
 	$(call section,Rust tests (inside scripts/with-session.sh))
 	@echo "env: CHATKEY_SPECS_DIR=$$CHATKEY_SPECS_DIR CHATKEY_EMULATOR_REQUEST_LOG=$$CHATKEY_EMULATOR_REQUEST_LOG CHATKEY_SLACK_EMULATOR_REQUEST_LOG=$$CHATKEY_SLACK_EMULATOR_REQUEST_LOG"
-	@mkdir -p "$(dir $(REQUEST_LOG))" && : > "$(REQUEST_LOG)" && : > "$(SLACK_REQUEST_LOG)"
+	@mkdir -p "$(dir $(REQUEST_LOG))" && : > "$(REQUEST_LOG)" && : > "$(SLACK_REQUEST_LOG)" && : > "$(TEAMS_REQUEST_LOG)"
 ifeq ($(HAVE_NEXTEST),yes)
-	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) nextest run --no-fail-fast -E 'not test(discovery_request_log) and not test(slack_request_log)'
+	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) nextest run --no-fail-fast -E 'not test(discovery_request_log) and not test(slack_request_log) and not test(teams_request_log)'
 	$(CARGO) test --doc
 else
 	@echo "(cargo-nextest is not installed: using cargo test)"
-	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) test --no-fail-fast -- --skip discovery_request_log --skip slack_request_log
+	$(call bounded,$(RUST_TEST_TIMEOUT)) $(SESSION) $(CARGO) test --no-fail-fast -- --skip discovery_request_log --skip slack_request_log --skip teams_request_log
 endif
 
 # The official MCP Python SDK against the real chatkey-mcp (tests/e2e).
@@ -221,6 +223,16 @@ slack-check: specs ## check the logged Slack requests against slack_sdk's method
 	$(CARGO) test --test integration slack_request_log 2>&1 | tee "$(CURDIR)/target/slack-check.log"
 	@grep -Eq '^test result: ok\. [1-9]' "$(CURDIR)/target/slack-check.log" || \
 	  { echo "error: no test named slack_request_log ran" >&2; exit 1; }
+
+# Every request sent to the Teams emulator during the tests, checked against msgraph-sdk's
+# request builders (route, HTTP method, query parameters).
+graph-check: specs ## check the logged Microsoft Graph requests against msgraph-sdk's request builders
+	$(call section,msgraph-sdk check of the Teams request log)
+	@test -s "$(TEAMS_REQUEST_LOG)" || { echo "error: $(TEAMS_REQUEST_LOG) is empty: the Teams emulator logged no requests" >&2; exit 1; }
+	@echo "$$(wc -l < "$(TEAMS_REQUEST_LOG)") requests logged"
+	$(CARGO) test --test integration teams_request_log 2>&1 | tee "$(CURDIR)/target/graph-check.log"
+	@grep -Eq '^test result: ok\. [1-9]' "$(CURDIR)/target/graph-check.log" || \
+	  { echo "error: no test named teams_request_log ran" >&2; exit 1; }
 
 # --- bench and demo ----------------------------------------------------------------------
 

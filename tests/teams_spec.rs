@@ -254,3 +254,37 @@ async fn teams_spec_every_request_and_answer_is_graphs() {
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// Every request the whole suite sent to Teams emulators (`CHATKEY_TEAMS_EMULATOR_REQUEST_LOG`,
+/// end-to-end tests included): `make graph-check` runs it last.
+#[test]
+fn teams_request_log() {
+    let Some(specs) = specs() else { return };
+    let Some(path) = std::env::var_os(chatkey::providers::teams::emulator::REQUEST_LOG_ENV) else {
+        eprintln!(
+            "skipped: CHATKEY_TEAMS_EMULATOR_REQUEST_LOG is not set (make graph-check sets it)"
+        );
+        return;
+    };
+    let text = std::fs::read_to_string(&path).expect("the Teams request log");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let r: Value = serde_json::from_str(line).expect("a logged request is JSON");
+        let method = r["method"].as_str().unwrap();
+        let full = r["path"].as_str().unwrap();
+        let path = full.strip_prefix("/graph/v1.0").unwrap_or(full);
+        let query: Vec<&str> = r["query"]
+            .as_object()
+            .map(|q| q.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        if let Err(e) = specs.check_request(method, path, &query) {
+            problems.push(e);
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "the Teams emulator logged no requests");
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
