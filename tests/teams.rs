@@ -200,6 +200,11 @@ async fn teams_chat_messages_read_as_text_in_windows_and_pages() {
     );
     assert_eq!(found[4], "[event: members added]");
     assert_eq!(launch["messages"][1]["reactions"][0]["emoji"], "❤️");
+    // Graph names the reaction's author by id only; chatkey names them.
+    assert_eq!(
+        launch["messages"][1]["reactions"][0]["people"][0],
+        "Ben Okafor"
+    );
     assert_eq!(launch["messages"][1]["sender"]["name"], "Dana Kim");
     assert!(launch["messages"][0].get("html").is_none());
 

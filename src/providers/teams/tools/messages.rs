@@ -254,10 +254,11 @@ pub async fn list_messages(
             until,
         })
     });
-    let messages: Vec<MessageView> = messages
+    let mut messages: Vec<MessageView> = messages
         .iter()
         .map(|m| message_view(m, include_html))
         .collect();
+    name_reactions(&ctx, &client, &mut messages).await;
     Ok(MessagesResult {
         conversation: conversation_view(&conversation),
         window: WindowView {
@@ -268,6 +269,13 @@ pub async fn list_messages(
         messages,
         next_cursor,
     })
+}
+
+/// Graph names reaction authors by id only; the context's people cache names them.
+async fn name_reactions(ctx: &Context, client: &GraphClient, views: &mut [MessageView]) {
+    for v in views.iter_mut().filter(|v| !v.reactions.is_empty()) {
+        ctx.name_reactions(client, &mut v.reactions).await;
+    }
 }
 
 pub(super) fn first_page(client: &GraphClient, c: &Conversation, until: DateTime<Utc>) -> Url {
@@ -398,9 +406,11 @@ pub async fn get_message(
         args.reply_to.as_deref(),
     )
     .await?;
+    let mut view = message_view(&m, args.include_html.unwrap_or(false));
+    ctx.name_reactions(&client, &mut view.reactions).await;
     Ok(MessageResult {
         conversation: conversation_view(&conversation),
-        message: message_view(&m, args.include_html.unwrap_or(false)),
+        message: view,
     })
 }
 
@@ -488,10 +498,11 @@ pub async fn get_thread(ctx: Arc<Context>, args: GetThreadArgs) -> Result<Thread
         .await?;
     replies.sort_by_key(|m| time_of(m.created_date_time.as_deref()));
     let include_html = args.include_html.unwrap_or(false);
-    let messages: Vec<MessageView> = std::iter::once(&post)
+    let mut messages: Vec<MessageView> = std::iter::once(&post)
         .chain(replies.iter())
         .map(|m| message_view(m, include_html))
         .collect();
+    name_reactions(&ctx, &client, &mut messages).await;
     Ok(ThreadResult {
         conversation: conversation_view(&conversation),
         count: messages.len(),
