@@ -303,3 +303,103 @@ async fn teams_share_file_content_posts_escaped_text_from_allowed_dirs_only() {
         "nothing was sent"
     );
 }
+
+#[tokio::test]
+async fn teams_download_attachment_inline_text_or_saved_and_never_overwrites() {
+    let world = signed_in(EmulatorConfig::default()).await;
+    let files = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}\n[files]\nallowed_dirs = [\"{}\"]\n",
+        world.emulator.config_toml(),
+        files.path().display()
+    );
+    std::fs::write(world.paths.config_file(), config).unwrap();
+    let app = chatkey::app::App::new(
+        world.paths.clone(),
+        world.store.clone(),
+        chatkey::http::client(),
+    )
+    .await
+    .unwrap();
+    let client = connect(&app, SessionOptions::default()).await;
+    let ana = ok(
+        &client,
+        "teams_list_messages",
+        json!({"chat": data::CHAT_ANA, "days_window": 10}),
+    )
+    .await;
+    let with_file = ana["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+        .cloned()
+        .expect("Ana's notes");
+    assert_eq!(
+        with_file["text"],
+        "My notes from the rollout\n[file: rollout-notes.txt]"
+    );
+    let id = with_file["id"].as_str().unwrap();
+    let inline = ok(
+        &client,
+        "teams_download_attachment",
+        json!({"chat": data::CHAT_ANA, "message": id}),
+    )
+    .await;
+    assert_eq!(
+        inline["content"],
+        "Rollout notes\n1. canary at 5%\n2. 50% after an hour\n"
+    );
+    assert_eq!(inline["file_name"], "rollout-notes.txt");
+
+    let dir = files.path().display().to_string();
+    let saved = ok(
+        &client,
+        "teams_download_attachment",
+        json!({"chat": data::CHAT_ANA, "message": id, "save_to": dir}),
+    )
+    .await;
+    let path = files.path().join("rollout-notes.txt");
+    assert_eq!(saved["saved_to"], path.display().to_string());
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("Rollout notes")
+    );
+    let err = tool_error(
+        &client,
+        "teams_download_attachment",
+        json!({"chat": data::CHAT_ANA, "message": id, "save_to": dir}),
+    )
+    .await;
+    assert!(err.contains("overwrite") || err.contains("exists"), "{err}");
+
+    // A Word file is not inline text.
+    let launch = ok(
+        &client,
+        "teams_list_messages",
+        json!({"chat": data::CHAT_LAUNCH, "days_window": 10}),
+    )
+    .await;
+    let doc = launch["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+        .cloned()
+        .unwrap();
+    let err = tool_error(
+        &client,
+        "teams_download_attachment",
+        json!({"chat": data::CHAT_LAUNCH, "message": doc["id"]}),
+    )
+    .await;
+    assert!(err.contains("save_to"), "{err}");
+    let err = tool_error(
+        &client,
+        "teams_download_attachment",
+        json!({"chat": data::CHAT_LAUNCH, "message": doc["id"], "save_to": "/etc/x.docx"}),
+    )
+    .await;
+    assert!(err.contains("allowed"), "{err}");
+}

@@ -142,6 +142,94 @@ impl GraphClient {
         }
     }
 
+    /// A file's bytes from a Graph content URL (`/shares/…/driveItem/content`), at most
+    /// `max`. Graph answers with a redirect to a short-lived pre-authenticated download URL;
+    /// that one is fetched without the token, which goes to Graph only.
+    pub async fn download(&self, url: Url, max: u64) -> Result<Download, ToolError> {
+        let too_big = || {
+            ToolError::invalid_argument(format!(
+                "the file is larger than {}, more than chatkey downloads here; open it in Teams instead",
+                crate::files::human_size(max)
+            ))
+        };
+        let mut refreshed = false;
+        let response = loop {
+            let token = self.account.access_token().await?;
+            let response = send_with_retry(&self.retry, true, || {
+                self.http
+                    .get(url.clone())
+                    .bearer_auth(token.expose_secret())
+                    .timeout(Duration::from_secs(600))
+            })
+            .await
+            .map_err(unreachable)?;
+            if response.status() == StatusCode::UNAUTHORIZED && !refreshed {
+                self.account.token_rejected(&token).await;
+                refreshed = true;
+                continue;
+            }
+            break response;
+        };
+        let response = if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+                .filter(|l| l.scheme() == "https" || is_loopback(l))
+                .ok_or_else(|| {
+                    ToolError::new(
+                        ToolErrorKind::Unavailable,
+                        "Microsoft Graph sent the file's download address in a form chatkey does not follow (not https); try again",
+                    )
+                })?;
+            // Pre-authenticated: no Authorization header goes with it.
+            send_with_retry(&self.retry, true, || {
+                self.http
+                    .get(location.clone())
+                    .timeout(Duration::from_secs(600))
+            })
+            .await
+            .map_err(unreachable)?
+        } else {
+            response
+        };
+        let status = response.status();
+        if !status.is_success() {
+            let wait = retry_after(&response);
+            let bytes = response.bytes().await.unwrap_or_default();
+            let e = serde_json::from_slice::<Envelope>(&bytes)
+                .unwrap_or_default()
+                .error;
+            return Err(api_error(&Method::GET, &url, status, &e, wait));
+        }
+        if response.content_length().is_some_and(|n| n > max) {
+            return Err(too_big());
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut response = response;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            ToolError::new(
+                ToolErrorKind::Unavailable,
+                format!("the download was cut off ({}); try again", e.without_url()),
+            )
+        })? {
+            if bytes.len() as u64 + chunk.len() as u64 > max {
+                return Err(too_big());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Download {
+            bytes,
+            content_type,
+        })
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -203,6 +291,26 @@ impl GraphClient {
             return Err(api_error(&method, &url, status, &e, wait));
         }
     }
+}
+
+/// A downloaded file.
+pub struct Download {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+fn unreachable(e: reqwest::Error) -> ToolError {
+    ToolError::new(
+        ToolErrorKind::Unavailable,
+        format!(
+            "could not reach Microsoft Graph ({}); check the network and try again",
+            e.without_url()
+        ),
+    )
+}
+
+fn is_loopback(url: &Url) -> bool {
+    matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
 }
 
 fn read<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ToolError> {

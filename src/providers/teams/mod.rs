@@ -44,6 +44,10 @@ pub const DEFAULT_SCOPES: &[(&str, &str)] = &[
         "ChannelMessage.Send",
         "post and reply in channels, react to channel messages",
     ),
+    (
+        "Files.Read.All",
+        "download files shared in chats and channels",
+    ),
     ("offline_access", "stay signed in (a refresh token)"),
 ];
 

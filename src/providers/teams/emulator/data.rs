@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::state::{Channel, Chat, Message, Org, Reaction, Team, User};
+use super::state::{Channel, Chat, Message, Org, Reaction, StoredFile, Team, User};
 
 pub const TENANT_ID: &str = "c0a1b2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b";
 pub const ME: &str = "7f3c1a52-9d4e-4b8a-a1c2-5e6f7a8b9c01";
@@ -87,7 +87,39 @@ pub fn seed(now: DateTime<Utc>) -> Org {
     };
     let ago = |d: i64, h: i64| now - Duration::days(d) - Duration::hours(h);
 
+    let checklist_url =
+        "https://contoso.sharepoint.com/sites/launch/Shared%20Documents/checklist.docx";
+    let notes_url = "https://contoso-my.sharepoint.com/personal/ana_lima_contoso_com/Documents/Microsoft%20Teams%20Chat%20Files/rollout-notes.txt";
+    org.files.push(StoredFile {
+        url: checklist_url.into(),
+        content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            .into(),
+        bytes: b"PK\x03\x04\x14\x00\x06\x00checklist".to_vec(),
+        download_token: "d1checklist".into(),
+    });
+    org.files.push(StoredFile {
+        url: notes_url.into(),
+        content_type: "text/plain".into(),
+        bytes: b"Rollout notes\n1. canary at 5%\n2. 50% after an hour\n".to_vec(),
+        download_token: "d2rolloutnotes".into(),
+    });
+
     // One-on-one with Ana.
+    let mut notes = message(
+        &mut org,
+        ANA,
+        ago(6, 1),
+        "<p>My notes from the rollout</p><attachment id=\"7a1e0c55-2d4b-4f3e-9c8a-1b2c3d4e5f60\"></attachment>",
+    );
+    notes.attachments.push(json!({
+        "id": "7a1e0c55-2d4b-4f3e-9c8a-1b2c3d4e5f60",
+        "contentType": "reference",
+        "contentUrl": notes_url,
+        "content": null,
+        "name": "rollout-notes.txt",
+        "thumbnailUrl": null,
+        "teamsAppId": null
+    }));
     let mut ana = vec![
         message(
             &mut org,
@@ -101,6 +133,7 @@ pub fn seed(now: DateTime<Utc>) -> Org {
             ago(6, 2),
             "<p>Yes, all green. Rolling out at noon.</p>",
         ),
+        notes,
         message(
             &mut org,
             ANA,
@@ -144,7 +177,7 @@ pub fn seed(now: DateTime<Utc>) -> Org {
     file.attachments.push(json!({
         "id": "5e0b3d2c-9f1a-4c8e-b7d6-a5f4e3d2c1b0",
         "contentType": "reference",
-        "contentUrl": "https://contoso.sharepoint.com/sites/launch/Shared%20Documents/checklist.docx",
+        "contentUrl": checklist_url,
         "content": null,
         "name": "checklist.docx",
         "thumbnailUrl": null,

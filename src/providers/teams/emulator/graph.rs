@@ -58,6 +58,22 @@ fn require(grant: &Grant, any: &[&str]) -> Result<(), Answer> {
     ))
 }
 
+/// The pre-authenticated download URL Graph redirects to: no token, the secret is the path.
+pub async fn download(
+    State(emu): State<Arc<Emu>>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    let st = emu.state.lock().unwrap();
+    match st.org.files.iter().find(|f| f.download_token == token) {
+        Some(f) => (
+            [(axum::http::header::CONTENT_TYPE, f.content_type.clone())],
+            f.bytes.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 pub async fn handle(
     State(emu): State<Arc<Emu>>,
     method: Method,
@@ -194,9 +210,16 @@ fn answer(
         path,
         base: &base,
     };
-    match route(&mut st, &r, &segs) {
+    let (status, value) = match route(&mut st, &r, &segs) {
         Ok(a) | Err(a) => a,
+    };
+    if status == StatusCode::FOUND
+        && let Some(l) = value.get("location").and_then(Value::as_str)
+    {
+        extra.insert("location", l.parse().expect("an ASCII URL"));
+        return (status, Value::Null);
     }
+    (status, value)
 }
 
 struct Req<'a> {
@@ -392,6 +415,43 @@ fn route(st: &mut EmuState, r: &Req, segs: &[&str]) -> Result<Answer, Answer> {
                 .and_then(|c| c.messages.iter_mut().find(|m| m.id == *mid))
                 .ok_or_else(|| not_found("Message"))?;
             reaction(m, r, action)
+        }
+        ["shares", share, "driveItem", "content"] if get => {
+            require(
+                r.grant,
+                &[
+                    "Files.Read",
+                    "Files.Read.All",
+                    "Files.ReadWrite",
+                    "Files.ReadWrite.All",
+                    "Sites.Read.All",
+                ],
+            )?;
+            let url = share
+                .strip_prefix("u!")
+                .and_then(|b| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(b)
+                        .ok()
+                })
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| {
+                    graph_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalidRequest",
+                        "The sharing token is invalid.",
+                    )
+                })?;
+            let f = st
+                .org
+                .files
+                .iter()
+                .find(|f| f.url == url)
+                .ok_or_else(|| not_found("Item"))?;
+            Err((
+                StatusCode::FOUND,
+                json!({"location": format!("{}/teams-files/{}", r.base, f.download_token)}),
+            ))
         }
         ["me", "joinedTeams"] if get => {
             require(r.grant, READ_TEAMS)?;

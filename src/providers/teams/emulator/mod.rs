@@ -147,6 +147,7 @@ impl TeamsEmulator {
                 get(device::page).post(device::enter),
             )
             .route("/graph/v1.0/{*rest}", any(graph::handle))
+            .route("/teams-files/{token}", get(graph::download))
             .with_state(self.emu.clone())
     }
 

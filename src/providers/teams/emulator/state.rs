@@ -77,8 +77,20 @@ pub struct Team {
     pub channels: Vec<Channel>,
 }
 
+/// A file in someone's OneDrive or a channel's SharePoint, as a reference attachment names it.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// The attachment's `contentUrl`.
+    pub url: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    /// The pre-authenticated download path's secret part.
+    pub download_token: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Org {
+    pub files: Vec<StoredFile>,
     pub users: Vec<User>,
     pub chats: Vec<Chat>,
     pub teams: Vec<Team>,

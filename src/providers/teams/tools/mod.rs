@@ -4,6 +4,7 @@
 
 pub mod catchup;
 pub mod conversations;
+pub mod download;
 pub mod messages;
 pub mod people;
 pub mod reactions;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<ToolSpec<Context>> {
         search::tools(),
         catchup::tools(),
         share::tools(),
+        download::tools(),
     ];
     groups.into_iter().flatten().collect()
 }
