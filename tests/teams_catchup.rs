@@ -403,3 +403,103 @@ async fn teams_download_attachment_inline_text_or_saved_and_never_overwrites() {
     .await;
     assert!(err.contains("allowed"), "{err}");
 }
+
+#[tokio::test]
+async fn teams_upload_attachment_stores_shares_posts_and_never_replaces() {
+    let world = signed_in(EmulatorConfig {
+        admin_consent: true,
+        ..Default::default()
+    })
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}\n[files]\nallowed_dirs = [\"{}\"]\n",
+        world.emulator.config_toml(),
+        files.path().display()
+    );
+    std::fs::write(world.paths.config_file(), config).unwrap();
+    let app = chatkey::app::App::new(
+        world.paths.clone(),
+        world.store.clone(),
+        chatkey::http::client(),
+    )
+    .await
+    .unwrap();
+    let client = connect(&app, SessionOptions::default()).await;
+    let report = files.path().join("report.csv");
+    std::fs::write(&report, "quarter,revenue\nQ3,42\n").unwrap();
+    let path = report.display().to_string();
+
+    let up = ok(
+        &client,
+        "teams_upload_attachment",
+        json!({"chat": data::CHAT_LAUNCH, "path": path, "text": "Q3 numbers"}),
+    )
+    .await;
+    assert_eq!(up["text"], "Q3 numbers\n[file: report.csv]", "{up}");
+    assert_eq!(up["file"]["name"], "report.csv");
+    let shared: Vec<&str> = up["file"]["shared_with"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shared,
+        [
+            "ben.okafor@contoso.com",
+            "chen.wei@contoso.com",
+            "dana.kim@contoso.com"
+        ]
+    );
+    // What was posted downloads back byte for byte.
+    let back = ok(
+        &client,
+        "teams_download_attachment",
+        json!({"chat": data::CHAT_LAUNCH, "message": up["id"]}),
+    )
+    .await;
+    assert_eq!(back["content"], "quarter,revenue\nQ3,42\n");
+
+    // The same name again is a new file, not a replacement.
+    let again = ok(
+        &client,
+        "teams_upload_attachment",
+        json!({"chat": data::CHAT_LAUNCH, "path": path}),
+    )
+    .await;
+    assert_eq!(again["file"]["name"], "report (1).csv", "{again}");
+
+    // A channel: its files folder, no sharing needed; into a post's thread.
+    let posts = ok(
+        &client,
+        "teams_list_messages",
+        json!({"team": "Engineering", "channel": "General", "days_window": 10}),
+    )
+    .await;
+    let post = posts["messages"][0]["id"].clone();
+    let in_channel = ok(
+        &client,
+        "teams_upload_attachment",
+        json!({"team": "Engineering", "channel": "General", "message": post, "path": path}),
+    )
+    .await;
+    assert_eq!(in_channel["reply_to"], post);
+    assert!(
+        in_channel["file"].get("shared_with").is_none(),
+        "{in_channel}"
+    );
+
+    let before = world.emulator.knobs().log().len();
+    for bad in [
+        json!({"chat": data::CHAT_LAUNCH, "path": "/etc/hostname"}),
+        json!({"chat": data::CHAT_LAUNCH, "path": path, "message": "1"}),
+    ] {
+        tool_error(&client, "teams_upload_attachment", bad).await;
+    }
+    assert_eq!(
+        world.emulator.knobs().log().len(),
+        before,
+        "bad input sent requests"
+    );
+}

@@ -142,6 +142,47 @@ impl GraphClient {
         }
     }
 
+    /// PUTs a file's bytes (a drive item's `content`); the answer is the drive item.
+    pub async fn put_bytes<T: DeserializeOwned>(
+        &self,
+        url: Url,
+        bytes: Vec<u8>,
+    ) -> Result<T, ToolError> {
+        let mut refreshed = false;
+        loop {
+            let token = self.account.access_token().await?;
+            let response = send_with_retry(&self.retry, true, || {
+                self.http
+                    .put(url.clone())
+                    .bearer_auth(token.expose_secret())
+                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                    .body(bytes.clone())
+                    .timeout(Duration::from_secs(600))
+            })
+            .await
+            .map_err(unreachable)?;
+            let status = response.status();
+            let wait = retry_after(&response);
+            let body = response
+                .bytes()
+                .await
+                .map(|b| b.to_vec())
+                .unwrap_or_default();
+            if status.is_success() {
+                return read(&body);
+            }
+            if status == StatusCode::UNAUTHORIZED && !refreshed {
+                self.account.token_rejected(&token).await;
+                refreshed = true;
+                continue;
+            }
+            let e = serde_json::from_slice::<Envelope>(&body)
+                .unwrap_or_default()
+                .error;
+            return Err(api_error(&Method::PUT, &url, status, &e, wait));
+        }
+    }
+
     /// A file's bytes from a Graph content URL (`/shares/…/driveItem/content`), at most
     /// `max`. Graph answers with a redirect to a short-lived pre-authenticated download URL;
     /// that one is fetched without the token, which goes to Graph only.

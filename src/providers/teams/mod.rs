@@ -45,8 +45,8 @@ pub const DEFAULT_SCOPES: &[(&str, &str)] = &[
         "post and reply in channels, react to channel messages",
     ),
     (
-        "Files.Read.All",
-        "download files shared in chats and channels",
+        "Files.ReadWrite.All",
+        "upload files to your OneDrive and channels' files, download files shared with you",
     ),
     ("offline_access", "stay signed in (a refresh token)"),
 ];

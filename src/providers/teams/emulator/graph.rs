@@ -177,7 +177,9 @@ fn answer(
         })
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let body: Value = if body.is_empty() {
+    let raw = body;
+    let is_content_put = *method == Method::PUT && segs.last() == Some(&"content");
+    let body: Value = if body.is_empty() || is_content_put {
         Value::Null
     } else {
         match serde_json::from_slice(body) {
@@ -205,6 +207,7 @@ fn answer(
         method,
         query,
         body: &body,
+        raw,
         grant: &grant,
         me: &me,
         path,
@@ -226,6 +229,8 @@ struct Req<'a> {
     method: &'a Method,
     query: &'a BTreeMap<String, String>,
     body: &'a Value,
+    /// The request body as sent (a file's bytes for a content PUT).
+    raw: &'a [u8],
     grant: &'a Grant,
     me: &'a str,
     path: &'a str,
@@ -250,6 +255,12 @@ const READ_CHANNELS: &[&str] = &[
     "Channel.ReadBasic.All",
     "ChannelSettings.Read.All",
     "Group.Read.All",
+];
+const FILES: &[&str] = &[
+    "Files.Read",
+    "Files.Read.All",
+    "Files.ReadWrite",
+    "Files.ReadWrite.All",
 ];
 const READ_USERS: &[&str] = &["User.ReadBasic.All", "User.Read.All", "Directory.Read.All"];
 
@@ -453,6 +464,122 @@ fn route(st: &mut EmuState, r: &Req, segs: &[&str]) -> Result<Answer, Answer> {
                 json!({"location": format!("{}/teams-files/{}", r.base, f.download_token)}),
             ))
         }
+        ["me", "drive"] if get => {
+            require(r.grant, FILES)?;
+            Ok((StatusCode::OK, render::drive(&format!("b!{}", r.me), r.me)))
+        }
+        ["drives", drive, "items", item] if get => {
+            require(r.grant, FILES)?;
+            let found = drive_item(&st.org, drive, item).ok_or_else(|| item_not_found())?;
+            Ok((StatusCode::OK, render::drive_item(found)))
+        }
+        ["drives", drive, "items", item, "content"] if *r.method == Method::PUT => {
+            require(
+                r.grant,
+                &[
+                    "Files.ReadWrite",
+                    "Files.ReadWrite.All",
+                    "Sites.ReadWrite.All",
+                ],
+            )?;
+            let (folder, name) = path_based(&st.org, drive, item).ok_or_else(|| {
+                graph_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalidRequest",
+                    "Use path-based addressing: items/{parent-id}:/{file-name}:/content.",
+                )
+            })?;
+            if name.is_empty() || name.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) {
+                return Err(graph_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalidRequest",
+                    "The file name is not valid.",
+                ));
+            }
+            let existing = st
+                .org
+                .items
+                .iter()
+                .position(|i| i.drive == *drive && i.folder == folder && i.name == name);
+            let guid = super::oauth::uuid_like().to_uppercase();
+            let web_url = format!(
+                "https://contoso-my.sharepoint.com/{}/{}/{}",
+                drive,
+                url_path(&folder),
+                url_path(&name)
+            );
+            let item = super::state::DriveItem {
+                drive: drive.to_string(),
+                id: format!("01{}", guid.replace('-', "")),
+                folder,
+                name,
+                web_url: web_url.clone(),
+                guid,
+                shared_with: Vec::new(),
+            };
+            let status = if existing.is_some() {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            if let Some(i) = existing {
+                st.org.items.remove(i);
+            }
+            st.org.files.retain(|f| f.url != web_url);
+            st.org.files.push(super::state::StoredFile {
+                url: web_url,
+                content_type: "application/octet-stream".into(),
+                bytes: r.raw.to_vec(),
+                download_token: super::oauth::token(),
+            });
+            let out = render::drive_item(&item);
+            st.org.items.push(item);
+            Ok((status, out))
+        }
+        ["drives", drive, "items", item, "invite"] if post => {
+            require(
+                r.grant,
+                &[
+                    "Files.ReadWrite",
+                    "Files.ReadWrite.All",
+                    "Sites.ReadWrite.All",
+                ],
+            )?;
+            let emails: Vec<String> = r
+                .body
+                .get("recipients")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.get("email").and_then(Value::as_str).map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if emails.is_empty()
+                || r.body
+                    .get("roles")
+                    .and_then(Value::as_array)
+                    .is_none_or(|a| a.is_empty())
+            {
+                return Err(graph_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalidRequest",
+                    "recipients and roles are required.",
+                ));
+            }
+            let found = st
+                .org
+                .items
+                .iter_mut()
+                .find(|i| i.drive == *drive && i.id == *item)
+                .ok_or_else(item_not_found)?;
+            found.shared_with.extend(emails.iter().cloned());
+            let value: Vec<Value> = emails
+                .iter()
+                .map(|e| json!({"id": super::oauth::uuid_like(), "roles": ["read"], "grantedTo": {"user": {"email": e}}}))
+                .collect();
+            Ok((StatusCode::OK, json!({"value": value})))
+        }
         ["me", "joinedTeams"] if get => {
             require(r.grant, READ_TEAMS)?;
             let items: Vec<Value> = st
@@ -516,6 +643,18 @@ fn channel_route(
     let place = render::Place::Channel(&team_id, &channel_id);
     match rest {
         [] if get => Ok((StatusCode::OK, render::channel(t, c))),
+        ["filesFolder"] if get => {
+            require(
+                r.grant,
+                &[
+                    "Files.Read.All",
+                    "Files.ReadWrite.All",
+                    "Sites.Read.All",
+                    "Sites.ReadWrite.All",
+                ],
+            )?;
+            Ok((StatusCode::OK, render::files_folder(&team_id, &c.name)))
+        }
         ["messages"] if get => {
             require(r.grant, READ_CHANNEL_MESSAGES)?;
             if r.query.contains_key("$filter") || r.query.contains_key("$orderby") {
@@ -749,6 +888,64 @@ fn reply_mut<'a>(
         .ok_or_else(|| not_found("Message"))
 }
 
+fn item_not_found() -> Answer {
+    graph_error(
+        StatusCode::NOT_FOUND,
+        "itemNotFound",
+        "The resource could not be found.",
+    )
+}
+
+fn url_path(s: &str) -> String {
+    s.split('/')
+        .map(|p| {
+            url::form_urlencoded::byte_serialize(p.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A channel files folder's item id in a team's drive.
+pub fn folder_id(channel_name: &str) -> String {
+    format!("01FOLDER{}", channel_name.to_uppercase().replace(' ', ""))
+}
+
+/// `root:/A/B:` or `{folder-id}:/name:`: the folder path and the file name it addresses.
+fn path_based(org: &Org, drive: &str, item: &str) -> Option<(String, String)> {
+    let (base, rest) = item.split_once(':')?;
+    let rest = rest.strip_prefix('/')?.strip_suffix(':')?;
+    let (dir, name) = match rest.rsplit_once('/') {
+        Some((d, n)) => (d.to_owned(), n.to_owned()),
+        None => (String::new(), rest.to_owned()),
+    };
+    let folder = if base == "root" {
+        dir
+    } else {
+        // A folder item: a channel's files folder (team drives) by its id.
+        let _ = org;
+        let channel = base.strip_prefix("01FOLDER")?;
+        let _ = drive;
+        if dir.is_empty() {
+            channel.to_owned()
+        } else {
+            format!("{channel}/{dir}")
+        }
+    };
+    Some((folder, name))
+}
+
+fn drive_item<'a>(org: &'a Org, drive: &str, item: &str) -> Option<&'a super::state::DriveItem> {
+    match path_based(org, drive, item) {
+        Some((folder, name)) => org
+            .items
+            .iter()
+            .find(|i| i.drive == drive && i.folder == folder && i.name == name),
+        None => org.items.iter().find(|i| i.drive == drive && i.id == item),
+    }
+}
+
 /// A message from a POST body: `body.content` required, `contentType` `text` or `html`.
 fn new_message(org: &mut Org, r: &Req) -> Result<Message, Answer> {
     let content = r
@@ -775,6 +972,40 @@ fn new_message(org: &mut Org, r: &Req) -> Result<Message, Answer> {
             "Invalid body contentType.",
         ));
     }
+    // Reference attachments: each needs its `<attachment id>` in the body, as Graph checks.
+    let mut attachments = Vec::new();
+    for a in r
+        .body
+        .get("attachments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let id = a.get("id").and_then(Value::as_str).unwrap_or("");
+        if id.is_empty() || a.get("contentType").and_then(Value::as_str).is_none() {
+            return Err(graph_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "Attachment id and contentType are required.",
+            ));
+        }
+        if !content.contains(&format!("<attachment id=\"{id}\">")) {
+            return Err(graph_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Attachment '{id}' is not referenced in the message body."),
+            ));
+        }
+        attachments.push(json!({
+            "id": id,
+            "contentType": a.get("contentType"),
+            "contentUrl": a.get("contentUrl"),
+            "content": a.get("content"),
+            "name": a.get("name"),
+            "thumbnailUrl": null,
+            "teamsAppId": null,
+        }));
+    }
     let now = Utc::now();
     Ok(Message {
         id: org.next_id(now),
@@ -792,7 +1023,7 @@ fn new_message(org: &mut Org, r: &Req) -> Result<Message, Answer> {
             .map(str::to_owned),
         message_type: "message".into(),
         event: None,
-        attachments: Vec::new(),
+        attachments,
         mentions: Vec::new(),
         reactions: Vec::new(),
         replies: Vec::new(),

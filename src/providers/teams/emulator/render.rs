@@ -219,3 +219,37 @@ fn reaction_name(r: &str) -> &'static str {
         _ => "Reaction",
     }
 }
+
+pub fn drive(id: &str, owner: &str) -> Value {
+    json!({
+        "id": id,
+        "driveType": "business",
+        "name": "OneDrive",
+        "owner": {"user": {"id": owner, "displayName": null}},
+        "webUrl": format!("https://contoso-my.sharepoint.com/personal/{owner}/Documents"),
+    })
+}
+
+pub fn drive_item(i: &super::state::DriveItem) -> Value {
+    json!({
+        "id": i.id,
+        "name": i.name,
+        "eTag": format!("\"{{{}}},1\"", i.guid),
+        "cTag": format!("\"c:{{{}}},1\"", i.guid),
+        "webUrl": i.web_url,
+        "size": null,
+        "parentReference": {"driveId": i.drive, "driveType": "business", "path": format!("/drive/root:/{}", i.folder)},
+        "file": {"mimeType": "application/octet-stream"},
+    })
+}
+
+/// A channel's files folder in its team's drive.
+pub fn files_folder(team: &str, channel_name: &str) -> Value {
+    json!({
+        "id": super::graph::folder_id(channel_name),
+        "name": channel_name,
+        "webUrl": format!("https://contoso.sharepoint.com/sites/{team}/Shared%20Documents/{channel_name}"),
+        "parentReference": {"driveId": format!("b!team{team}"), "driveType": "documentLibrary"},
+        "folder": {"childCount": 0},
+    })
+}

@@ -88,9 +88,25 @@ pub struct StoredFile {
     pub download_token: String,
 }
 
+/// A file uploaded through Graph into a drive (a OneDrive, or a channel's files folder).
+#[derive(Debug, Clone)]
+pub struct DriveItem {
+    pub drive: String,
+    pub id: String,
+    /// The folder's path from the drive root, `Microsoft Teams Chat Files` or `General`.
+    pub folder: String,
+    pub name: String,
+    pub web_url: String,
+    /// The GUID in the `eTag`, which a reference attachment's id repeats.
+    pub guid: String,
+    /// Emails it was shared with (`invite`).
+    pub shared_with: Vec<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct Org {
     pub files: Vec<StoredFile>,
+    pub items: Vec<DriveItem>,
     pub users: Vec<User>,
     pub chats: Vec<Chat>,
     pub teams: Vec<Team>,

@@ -11,6 +11,7 @@ pub mod reactions;
 mod scan;
 pub mod search;
 pub mod share;
+pub mod upload;
 pub mod views;
 pub mod writes;
 
@@ -28,6 +29,7 @@ pub fn all() -> Vec<ToolSpec<Context>> {
         catchup::tools(),
         share::tools(),
         download::tools(),
+        upload::tools(),
     ];
     groups.into_iter().flatten().collect()
 }
