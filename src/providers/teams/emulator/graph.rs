@@ -470,7 +470,7 @@ fn route(st: &mut EmuState, r: &Req, segs: &[&str]) -> Result<Answer, Answer> {
         }
         ["drives", drive, "items", item] if get => {
             require(r.grant, FILES)?;
-            let found = drive_item(&st.org, drive, item).ok_or_else(|| item_not_found())?;
+            let found = drive_item(&st.org, drive, item).ok_or_else(item_not_found)?;
             Ok((StatusCode::OK, render::drive_item(found)))
         }
         ["drives", drive, "items", item, "content"] if *r.method == Method::PUT => {
@@ -482,7 +482,7 @@ fn route(st: &mut EmuState, r: &Req, segs: &[&str]) -> Result<Answer, Answer> {
                     "Sites.ReadWrite.All",
                 ],
             )?;
-            let (folder, name) = path_based(&st.org, drive, item).ok_or_else(|| {
+            let (folder, name) = path_based(item).ok_or_else(|| {
                 graph_error(
                     StatusCode::BAD_REQUEST,
                     "invalidRequest",
@@ -913,7 +913,7 @@ pub fn folder_id(channel_name: &str) -> String {
 }
 
 /// `root:/A/B:` or `{folder-id}:/name:`: the folder path and the file name it addresses.
-fn path_based(org: &Org, drive: &str, item: &str) -> Option<(String, String)> {
+fn path_based(item: &str) -> Option<(String, String)> {
     let (base, rest) = item.split_once(':')?;
     let rest = rest.strip_prefix('/')?.strip_suffix(':')?;
     let (dir, name) = match rest.rsplit_once('/') {
@@ -924,9 +924,7 @@ fn path_based(org: &Org, drive: &str, item: &str) -> Option<(String, String)> {
         dir
     } else {
         // A folder item: a channel's files folder (team drives) by its id.
-        let _ = org;
         let channel = base.strip_prefix("01FOLDER")?;
-        let _ = drive;
         if dir.is_empty() {
             channel.to_owned()
         } else {
@@ -937,7 +935,7 @@ fn path_based(org: &Org, drive: &str, item: &str) -> Option<(String, String)> {
 }
 
 fn drive_item<'a>(org: &'a Org, drive: &str, item: &str) -> Option<&'a super::state::DriveItem> {
-    match path_based(org, drive, item) {
+    match path_based(item) {
         Some((folder, name)) => org
             .items
             .iter()
