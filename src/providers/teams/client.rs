@@ -22,6 +22,7 @@ use super::config::TeamsEndpoints;
 use super::models::Page;
 use crate::accounts::{Account, needs_sign_in};
 use crate::http::{RetryPolicy, retry_after, send_with_retry};
+use crate::pacing::{Pacer, Rate};
 use crate::providers::ProviderId;
 use crate::tools::{ToolError, ToolErrorKind};
 
@@ -40,6 +41,14 @@ struct GraphError {
     message: String,
 }
 
+/// Graph's published limit for one app on one team's channel or one chat: 4 requests a
+/// second. Keeping inside it here queues a burst (a search over many channels, a summary
+/// reading 50 threads) instead of collecting 429s.
+const CONVERSATION_RATE: Rate = Rate {
+    interval: Duration::from_millis(250),
+    burst: 4,
+};
+
 /// A client for one account. Cheap to build per call.
 #[derive(Clone)]
 pub struct GraphClient {
@@ -47,6 +56,18 @@ pub struct GraphClient {
     endpoints: TeamsEndpoints,
     account: Arc<Account>,
     retry: RetryPolicy,
+    pacer: Arc<Pacer<String>>,
+}
+
+/// The pacing key of a request: its account and the chat or channel its path is under.
+pub fn pace_key(account: &str, url: &Url) -> Option<String> {
+    let segs: Vec<&str> = url.path_segments()?.collect();
+    let at = segs.iter().position(|s| *s == "v1.0")?;
+    match &segs[at + 1..] {
+        ["teams", team, "channels", channel, ..] => Some(format!("{account}|{team}|{channel}")),
+        ["chats", chat, ..] => Some(format!("{account}|{chat}")),
+        _ => None,
+    }
 }
 
 impl GraphClient {
@@ -56,6 +77,20 @@ impl GraphClient {
             endpoints,
             account,
             retry: RetryPolicy::default(),
+            pacer: Arc::new(Pacer::default()),
+        }
+    }
+
+    /// Shares `pacer` (the provider context's), so every call for a conversation is paced
+    /// together.
+    pub fn with_pacer(mut self, pacer: Arc<Pacer<String>>) -> Self {
+        self.pacer = pacer;
+        self
+    }
+
+    async fn pace(&self, url: &Url) {
+        if let Some(key) = pace_key(&self.account.id.to_string(), url) {
+            self.pacer.acquire(&key, CONVERSATION_RATE).await;
         }
     }
 
@@ -281,6 +316,7 @@ impl GraphClient {
         let idempotent = method != Method::POST;
         let mut refreshed = false;
         loop {
+            self.pace(&url).await;
             let token = self.account.access_token().await?;
             let response = send_with_retry(&self.retry, idempotent, || {
                 let request = self
@@ -433,6 +469,21 @@ fn api_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_are_paced_per_chat_and_per_channel() {
+        let u = |p: &str| Url::parse(&format!("https://graph.microsoft.com/v1.0/{p}")).unwrap();
+        assert_eq!(
+            pace_key("a", &u("teams/t/channels/c/messages/1/replies")).as_deref(),
+            Some("a|t|c")
+        );
+        assert_eq!(
+            pace_key("a", &u("chats/19:x/messages")).as_deref(),
+            Some("a|19:x")
+        );
+        assert_eq!(pace_key("a", &u("me/chats")), None);
+        assert_eq!(pace_key("a", &u("teams/t/channels")), None);
+    }
 
     #[test]
     fn channel_reads_without_consent_name_the_permission() {

@@ -15,6 +15,8 @@ const NAMES_CAP: usize = 5000;
 pub struct Context {
     pub env: Arc<ProviderEnv>,
     names: Mutex<HashMap<String, String>>,
+    /// Every session's calls for one chat or channel, paced together.
+    pacer: Arc<crate::pacing::Pacer<String>>,
 }
 
 impl Context {
@@ -22,6 +24,7 @@ impl Context {
         Self {
             env,
             names: Mutex::new(HashMap::new()),
+            pacer: Arc::default(),
         }
     }
 
@@ -66,7 +69,8 @@ impl Context {
         let endpoints = config::section(&config)
             .map_err(|e| ToolError::new(ToolErrorKind::NeedsSignIn, e.to_string()))?
             .endpoints();
-        Ok(GraphClient::new(self.env.http.clone(), endpoints, account))
+        Ok(GraphClient::new(self.env.http.clone(), endpoints, account)
+            .with_pacer(self.pacer.clone()))
     }
 }
 
