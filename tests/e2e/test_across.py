@@ -1,8 +1,9 @@
-"""Catching up across Google Chat and Slack in one MCP session on one daemon, through the
-official Python MCP SDK and the real `chatkey-mcp`: unread in both → mentions in both →
-reply in each mention's thread → find both replies again with each provider's search.
+"""Catching up across Google Chat, Slack and Microsoft Teams in one MCP session on one
+daemon, through the official Python MCP SDK and the real `chatkey-mcp`: unread in all
+three → mentions in all three → answer each mention (in its thread; Teams chats have no
+threads, so in the chat) → find every answer again with each provider's search.
 
-Both emulators run in one `chatkey emulator`; the person signs in to each with
+The three emulators run in one `chatkey emulator`; the person signs in to each with
 `chatkey login`, the test playing the browser.
 """
 
@@ -17,17 +18,19 @@ from results import call_ok, find_list
 
 @pytest.fixture(scope="module")
 def both(chatkey):
-    # The module's emulator was started with the Google config only: add Slack's section.
-    chatkey.emulator.write_config(chatkey.config_dir, slack=True)
+    # The module's emulator was started with the Google config only: add the others.
+    chatkey.emulator.write_config(chatkey.config_dir, slack=True, teams=True)
     chatkey.login(provider="google-chat")
     chatkey.login(provider="slack")
+    chatkey.login(provider="teams")
     return chatkey
 
 
-def test_one_session_catches_up_across_google_chat_and_slack(both):
+def test_one_session_catches_up_across_google_chat_slack_and_teams(both):
     tag = secrets.token_hex(4)
     google_text = f"On it from Google Chat ({tag})."
     slack_text = f"On it from Slack ({tag})."
+    teams_text = f"On it from Teams ({tag})."
 
     async def steps(s):
         names = {t.name for t in (await s.list_tools()).tools}
@@ -74,5 +77,21 @@ def test_one_session_catches_up_across_google_chat_and_slack(both):
             s, "slack_search_messages", {"query": f"On it from Slack {tag}", "days_window": 1}
         )
         assert any(slack_text in r["text"] for r in find_list(s_found, "results")), s_found
+
+        t_unread = await call_ok(s, "teams_get_unread", {})
+        assert t_unread["total"] > 0, t_unread
+        t_mentions = await call_ok(s, "teams_get_my_mentions", {"days_window": 30})
+        direct = [m for m in t_mentions["mentions"] if m["mention"] == "direct"]
+        assert direct, f"the seeded person is @-mentioned in Teams: {t_mentions}"
+        chat = direct[0]["conversation"]["chat"]
+        await call_ok(s, "teams_send_message", {"chat": chat, "text": teams_text})
+        await call_ok(s, "teams_mark_read", {"chat": chat})
+        t_found = await call_ok(
+            s, "teams_search_messages", {"query": teams_text, "mode": "exact", "days_window": 1}
+        )
+        assert any(teams_text in r["text"] for r in t_found["results"]), t_found
+        status = await call_ok(s, "chatkey_status", {})
+        providers = {a.get("provider") for a in find_list(status, "accounts")}
+        assert {"google-chat", "slack", "teams"} <= providers, status
 
     both.run_mcp(lambda s, _init: steps(s), timeout=120)
