@@ -239,7 +239,7 @@ graph-check: specs ## check the logged Microsoft Graph requests against msgraph-
 BENCH_OUT := $(CURDIR)/target/bench
 # Each bench prints a markdown table on stdout; both are kept and printed again together.
 # The search bench runs in-process with an in-memory secret store, so it needs no session.
-bench: deps ## run the benchmarks (overhead, search, slack) and print their tables
+bench: deps ## run the benchmarks (overhead, search, slack, teams) and print their tables
 	@mkdir -p "$(BENCH_OUT)"
 	$(call section,cargo bench --bench overhead (inside scripts/with-session.sh))
 	$(SESSION) $(CARGO) bench --bench overhead | tee "$(BENCH_OUT)/overhead.md"
@@ -247,8 +247,10 @@ bench: deps ## run the benchmarks (overhead, search, slack) and print their tabl
 	$(CARGO) bench --bench search | tee "$(BENCH_OUT)/search.md"
 	$(call section,cargo bench --bench slack)
 	$(CARGO) bench --bench slack | tee "$(BENCH_OUT)/slack.md"
+	$(call section,cargo bench --bench teams)
+	$(CARGO) bench --bench teams | tee "$(BENCH_OUT)/teams.md"
 	$(call section,benchmark tables)
-	@cat "$(BENCH_OUT)/overhead.md" "$(BENCH_OUT)/search.md" "$(BENCH_OUT)/slack.md"
+	@cat "$(BENCH_OUT)/overhead.md" "$(BENCH_OUT)/search.md" "$(BENCH_OUT)/slack.md" "$(BENCH_OUT)/teams.md"
 
 # The demo needs no tray, no display and no notification server: a headless build (no GTK
 # packages, and the slowest crates skipped), and at run time a Secret Service. When none runs

@@ -337,3 +337,46 @@ pub fn seed(now: DateTime<Utc>) -> Org {
     });
     org
 }
+
+/// Benchmark chats: `chats` group chats of `messages` messages over the last 30 days.
+pub fn add_bulk_chats(
+    org: &mut Org,
+    now: DateTime<Utc>,
+    chats: usize,
+    messages: usize,
+) -> Vec<String> {
+    let people = [ANA, BEN, CHEN, DANA];
+    let mut ids = Vec::new();
+    for n in 0..chats {
+        let id = format!("19:bulk{n:04}0000000000000000000000@thread.v2");
+        let span = Duration::days(30).num_milliseconds();
+        let step = span / messages.max(1) as i64;
+        let mut list = Vec::with_capacity(messages);
+        for i in 0..messages {
+            let at = now - Duration::days(30)
+                + Duration::milliseconds(step * i as i64 + (n as i64 % 997));
+            let from = people[(i + n) % people.len()];
+            let text = match i % 10 {
+                0 => "<p><at id=\"0\">Alex Rivera</at> can you take a look?</p>".to_owned(),
+                _ if i % 7 == 0 => format!("<p>payments-api latency is up again in run {i}</p>"),
+                _ => format!("<p>Status update {i}: the rollout continues as planned</p>"),
+            };
+            let mut m = message(org, from, at, &text);
+            if i % 10 == 0 {
+                m = mention_of_me(m);
+            }
+            list.push(m);
+        }
+        org.chats.push(Chat {
+            id: id.clone(),
+            topic: Some(format!("Bulk chat {n}")),
+            chat_type: "group".into(),
+            created: now - Duration::days(31),
+            members: vec![ME.into(), ANA.into(), BEN.into(), CHEN.into(), DANA.into()],
+            messages: list,
+            last_read: now - Duration::days(1),
+        });
+        ids.push(id);
+    }
+    ids
+}

@@ -220,6 +220,13 @@ impl Knobs {
         self.with(|st| st.settings.failures.push(failure));
     }
 
+    /// Adds `chats` group chats of `messages` messages each (from three of the seeded
+    /// people, spread over the last 30 days, every tenth mentioning the signed-in person and
+    /// every seventh about `payments-api`), read up to a day ago; returns their ids.
+    pub fn add_bulk_chats(&self, chats: usize, messages: usize) -> Vec<String> {
+        self.with(|st| data::add_bulk_chats(&mut st.org, chrono::Utc::now(), chats, messages))
+    }
+
     /// The next `n` device-code polls are answered `slow_down`.
     pub fn slow_down_next(&self, n: u32) {
         self.with(|st| st.settings.slow_downs = n);
