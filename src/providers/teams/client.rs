@@ -167,7 +167,7 @@ impl GraphClient {
     }
 
     /// An `@odata.nextLink`, only when it stays on the configured Graph.
-    fn next_link(&self, link: &str) -> Result<Url, ToolError> {
+    pub fn next_link(&self, link: &str) -> Result<Url, ToolError> {
         match Url::parse(link) {
             Ok(url) if self.endpoints.is_graph(&url) => Ok(url),
             _ => Err(ToolError::new(

@@ -336,17 +336,7 @@ pub(super) async fn read_window(
         }
         skip = 0;
         match page.next_link {
-            Some(link) => {
-                url = Url::parse(&link)
-                    .ok()
-                    .filter(|u| client.endpoints().is_graph(u))
-                    .ok_or_else(|| {
-                        ToolError::new(
-                            crate::tools::ToolErrorKind::Unavailable,
-                            "Microsoft Graph sent a next-page link to another address, so chatkey stopped there; check `graph_url` in config.toml",
-                        )
-                    })?;
-            }
+            Some(link) => url = client.next_link(&link)?,
             None => return Ok((out, None)),
         }
     }
