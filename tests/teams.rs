@@ -71,6 +71,23 @@ pub(crate) async fn signed_in(cfg: EmulatorConfig) -> World {
     }
 }
 
+/// An app on `world`'s sign-in whose file tools may use `dir` (`[files] allowed_dirs`).
+pub(crate) async fn with_allowed_dir(world: &World, dir: &std::path::Path) -> Arc<App> {
+    let config = format!(
+        "{}\n[files]\nallowed_dirs = [\"{}\"]\n",
+        world.emulator.config_toml(),
+        dir.display()
+    );
+    std::fs::write(world.paths.config_file(), config).unwrap();
+    App::new(
+        world.paths.clone(),
+        world.store.clone(),
+        chatkey::http::client(),
+    )
+    .await
+    .unwrap()
+}
+
 fn texts(out: &Value) -> Vec<String> {
     out["messages"]
         .as_array()

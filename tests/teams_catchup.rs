@@ -8,7 +8,7 @@ use chatkey::providers::teams::emulator::{EmulatorConfig, data};
 use serde_json::json;
 
 use crate::support::{connect, ok, tool_error};
-use crate::teams::signed_in;
+use crate::teams::{signed_in, with_allowed_dir};
 
 #[tokio::test]
 async fn teams_reactions_by_character_or_name() {
@@ -258,19 +258,7 @@ async fn teams_share_file_content_posts_escaped_text_from_allowed_dirs_only() {
     let files = tempfile::tempdir().unwrap();
     let allowed = files.path().join("shared");
     std::fs::create_dir_all(&allowed).unwrap();
-    let config = format!(
-        "{}\n[files]\nallowed_dirs = [\"{}\"]\n",
-        world.emulator.config_toml(),
-        allowed.display()
-    );
-    std::fs::write(world.paths.config_file(), config).unwrap();
-    let app = chatkey::app::App::new(
-        world.paths.clone(),
-        world.store.clone(),
-        chatkey::http::client(),
-    )
-    .await
-    .unwrap();
+    let app = with_allowed_dir(&world, &allowed).await;
     let client = connect(&app, SessionOptions::default()).await;
     let log = allowed.join("deploy.log");
     std::fs::write(&log, "step 1 <ok>\nstep 2 & done\n").unwrap();
@@ -308,19 +296,7 @@ async fn teams_share_file_content_posts_escaped_text_from_allowed_dirs_only() {
 async fn teams_download_attachment_inline_text_or_saved_and_never_overwrites() {
     let world = signed_in(EmulatorConfig::default()).await;
     let files = tempfile::tempdir().unwrap();
-    let config = format!(
-        "{}\n[files]\nallowed_dirs = [\"{}\"]\n",
-        world.emulator.config_toml(),
-        files.path().display()
-    );
-    std::fs::write(world.paths.config_file(), config).unwrap();
-    let app = chatkey::app::App::new(
-        world.paths.clone(),
-        world.store.clone(),
-        chatkey::http::client(),
-    )
-    .await
-    .unwrap();
+    let app = with_allowed_dir(&world, files.path()).await;
     let client = connect(&app, SessionOptions::default()).await;
     let ana = ok(
         &client,
@@ -412,19 +388,7 @@ async fn teams_upload_attachment_stores_shares_posts_and_never_replaces() {
     })
     .await;
     let files = tempfile::tempdir().unwrap();
-    let config = format!(
-        "{}\n[files]\nallowed_dirs = [\"{}\"]\n",
-        world.emulator.config_toml(),
-        files.path().display()
-    );
-    std::fs::write(world.paths.config_file(), config).unwrap();
-    let app = chatkey::app::App::new(
-        world.paths.clone(),
-        world.store.clone(),
-        chatkey::http::client(),
-    )
-    .await
-    .unwrap();
+    let app = with_allowed_dir(&world, files.path()).await;
     let client = connect(&app, SessionOptions::default()).await;
     let report = files.path().join("report.csv");
     std::fs::write(&report, "quarter,revenue\nQ3,42\n").unwrap();

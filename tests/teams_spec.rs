@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::support::{connect, ok};
-use crate::teams::{id, signed_in};
+use crate::teams::{id, signed_in, with_allowed_dir};
 
 fn specs() -> Option<GraphSpecs> {
     match GraphSpecs::from_env() {
@@ -162,6 +162,45 @@ async fn teams_spec_every_request_and_answer_is_graphs() {
         &client,
         "teams_summarize_conversation",
         json!({"chat": data::CHAT_ANA}),
+    )
+    .await;
+
+    // Files: a download, and uploads into a chat and a channel.
+    let ana = ok(
+        &client,
+        "teams_list_messages",
+        json!({"chat": data::CHAT_ANA, "days_window": 10}),
+    )
+    .await;
+    let notes = ana["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m.get("attachments").is_some())
+        .unwrap()["id"]
+        .clone();
+    ok(
+        &client,
+        "teams_download_attachment",
+        json!({"chat": data::CHAT_ANA, "message": notes}),
+    )
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let app = with_allowed_dir(&world, files.path()).await;
+    let uploads = connect(&app, SessionOptions::default()).await;
+    let file = files.path().join("a.txt");
+    std::fs::write(&file, "a").unwrap();
+    let path = file.display().to_string();
+    ok(
+        &uploads,
+        "teams_upload_attachment",
+        json!({"chat": data::CHAT_LAUNCH, "path": path}),
+    )
+    .await;
+    ok(
+        &uploads,
+        "teams_upload_attachment",
+        json!({"team": "Engineering", "channel": "General", "path": path}),
     )
     .await;
 
